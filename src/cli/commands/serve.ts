@@ -1,0 +1,49 @@
+// ragspace serve: the HTTP service (what `npm start` runs).
+import path from 'node:path';
+import type { Command } from 'commander';
+import { buildApp } from '../../api/app.ts';
+import { loadConfig } from '../../config.ts';
+import { createLogger } from '../../logger.ts';
+import { openRuntime, type Runtime } from '../../runtime.ts';
+import { bootstrapDefaultTenant } from '../../tenancy/bootstrap.ts';
+import { reportError } from '../run-command.ts';
+
+async function firstStart(runtime: Runtime): Promise<string[]> {
+  if (!runtime.embedded) return [];
+  const bootstrap = await bootstrapDefaultTenant(runtime.database, runtime.keyPepper, runtime.config.dataDirectory);
+  if (!bootstrap.created) return [];
+  const keyFile = path.relative(process.cwd(), bootstrap.keyFile) || bootstrap.keyFile;
+  return [
+    'First start: created the default organization, workspace and agent.',
+    `A bootstrap API key (all scopes) is in ${keyFile} (mode 0600); it is not printed.`,
+  ];
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API (embedded database unless DATABASE_URL is set)')
+    .action(async () => {
+      let runtime: Runtime | undefined;
+      try {
+        const config = loadConfig();
+        runtime = await openRuntime(config, createLogger(config.logLevel));
+        const messages = await firstStart(runtime);
+        const app = await buildApp(runtime);
+        const address = await app.listen({ port: config.port, host: config.host });
+        for (const message of messages) runtime.logger.info(message);
+        process.stdout.write([...messages, `ragspace listening on ${address}`, ''].join('\n'));
+        const shutdown = async (signal: string) => {
+          runtime?.logger.info(`${signal}: finishing in-flight requests`);
+          await app.close();
+          await runtime?.close();
+          process.exit(0);
+        };
+        process.once('SIGINT', () => void shutdown('SIGINT'));
+        process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      } catch (error) {
+        process.exitCode = reportError(error, false);
+        await runtime?.close().catch(() => undefined);
+      }
+    });
+}

@@ -1,0 +1,4 @@
+// `ragspace …` entry point.
+import { buildProgram } from './program.ts';
+
+await buildProgram().parseAsync(process.argv);

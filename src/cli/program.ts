@@ -1,0 +1,19 @@
+// The `ragspace` command tree. Each command group registers itself from its own file.
+import { Command } from 'commander';
+import { registerKeyCommands } from './commands/key.ts';
+import { registerOrganizationCommands } from './commands/organization.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerWorkspaceCommands } from './commands/workspace.ts';
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('ragspace')
+    .description('Multi-tenant RAG agent service')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerServeCommand(program);
+  registerOrganizationCommands(program);
+  registerWorkspaceCommands(program);
+  registerKeyCommands(program);
+  return program;
+}

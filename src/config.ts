@@ -1,0 +1,100 @@
+// Reads the environment once, validates it, and fails with a message that names the variable.
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const positiveInteger = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const environmentSchema = z.object({
+  DATABASE_URL: optionalString.pipe(z.url({ message: 'must be a postgres:// URL' }).optional()),
+  RAGSPACE_DATA_DIR: z.string().default('./.ragspace'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RAGSPACE_KEY_PEPPER: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  RAGSPACE_ADMIN_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  RAGSPACE_CORS_ORIGINS: optionalString,
+  RAGSPACE_BODY_LIMIT_BYTES: positiveInteger(10 * 1024 * 1024),
+  EMBEDDER: z.enum(['local', 'openai']).default('local'),
+  EMBEDDING_MODEL: optionalString,
+  EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().max(16000).optional(),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+  CHAT_MODEL: optionalString,
+  GRAPH_BACKEND: z.enum(['postgres', 'neo4j']).default('postgres'),
+  NEO4J_URI: optionalString,
+  NEO4J_USERNAME: z.string().default('neo4j'),
+  NEO4J_PASSWORD: optionalString,
+  NEO4J_DATABASE: z.string().default('neo4j'),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDirectory: string;
+  port: number;
+  host: string;
+  logLevel: Environment['LOG_LEVEL'];
+  keyPepper: string | undefined;
+  adminKey: string | undefined;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  embedder: { provider: 'local' | 'openai'; model: string | undefined; dimensions: number | undefined };
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; chatModel: string | undefined };
+  graph: {
+    backend: 'postgres' | 'neo4j';
+    neo4j: { uri: string | undefined; username: string; password: string | undefined; database: string };
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment (process.env by default) into a typed Config, or throws a ConfigError listing every problem. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment:\n${problems.join('\n')}`);
+  }
+  const env = parsed.data;
+  if (env.DATABASE_URL && !env.RAGSPACE_KEY_PEPPER) {
+    throw new ConfigError(
+      'Invalid environment:\n  RAGSPACE_KEY_PEPPER: required when DATABASE_URL is set (a random secret of at least 32 characters; every server process must share it)',
+    );
+  }
+  if (env.EMBEDDER === 'openai' && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+    throw new ConfigError('Invalid environment:\n  OPENAI_API_KEY: required when EMBEDDER=openai (or set OPENAI_BASE_URL for a local server)');
+  }
+  if (env.GRAPH_BACKEND === 'neo4j' && !env.NEO4J_URI) {
+    throw new ConfigError('Invalid environment:\n  NEO4J_URI: required when GRAPH_BACKEND=neo4j');
+  }
+  return {
+    databaseUrl: env.DATABASE_URL,
+    dataDirectory: path.resolve(env.RAGSPACE_DATA_DIR),
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    keyPepper: env.RAGSPACE_KEY_PEPPER,
+    adminKey: env.RAGSPACE_ADMIN_KEY,
+    corsOrigins: env.RAGSPACE_CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [],
+    bodyLimitBytes: env.RAGSPACE_BODY_LIMIT_BYTES,
+    embedder: { provider: env.EMBEDDER, model: env.EMBEDDING_MODEL, dimensions: env.EMBEDDING_DIMENSIONS },
+    openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, chatModel: env.CHAT_MODEL },
+    graph: {
+      backend: env.GRAPH_BACKEND,
+      neo4j: {
+        uri: env.NEO4J_URI,
+        username: env.NEO4J_USERNAME,
+        password: env.NEO4J_PASSWORD,
+        database: env.NEO4J_DATABASE,
+      },
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// The one storage interface services see. Adapters: PGlite in-process, and pg over the wire.
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  /** Runs one parameterised statement. Never interpolate input into `sql`. */
+  query<Row = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Runs a trusted multi-statement script (migrations only: never with input in it). */
+  executeScript(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction on one connection; commits on success, rolls back on error. */
+  transaction<T>(work: (transaction: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

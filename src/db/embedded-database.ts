@@ -1,0 +1,150 @@
+// The embedded database, shared between local processes (ARCHITECTURE.md invariant 8).
+//
+// PGlite is single-process. The first ragspace process to open a data directory becomes its
+// owner: it opens PGlite and serves it on a Unix socket inside the data directory. Every
+// process, the owner included, then talks to it through that socket with the pg driver, so
+// the owner never runs a statement in-process behind a socket client's open transaction
+// (PGlite has one backend session; an in-process query would run inside that transaction).
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { Database } from './database.ts';
+import { createPgliteInstance } from './pglite-database.ts';
+import { createPostgresDatabase } from './postgres-database.ts';
+
+// pg connects to `${host}/.s.PGSQL.${port}` when host is a directory.
+const socketPort = 5432;
+const socketFileName = `.s.PGSQL.${socketPort}`;
+// Linux limits a Unix socket path to 107 bytes.
+const maximumSocketPathLength = 107;
+
+export interface EmbeddedDatabaseOptions {
+  dataDirectory: string;
+  /** Connections this process opens to the socket. */
+  poolSize?: number;
+  /** How long to wait for another process that is starting the database. */
+  startTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface EmbeddedDatabase extends Database {
+  /** True when this process owns PGlite and serves it to the others. */
+  readonly isOwner: boolean;
+}
+
+export class EmbeddedDatabaseError extends Error {
+  override name = 'EmbeddedDatabaseError';
+}
+
+function canConnect(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.createConnection(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Creates the owner lock file atomically; removes a lock left by a dead process. */
+async function tryAcquireOwnerLock(lockPath: string): Promise<boolean> {
+  try {
+    const handle = await open(lockPath, 'wx', 0o600);
+    await handle.writeFile(String(process.pid));
+    await handle.close();
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(holder) && holder > 0 && processIsAlive(holder)) return false;
+  // A crashed owner left its lock (or it is being written right now: then a retry sorts it out).
+  const lockAge = Date.now() - (await stat(lockPath).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+  if (!holder && lockAge < 2_000) return false;
+  await rm(lockPath, { force: true });
+  return false;
+}
+
+function connect(dataDirectory: string, poolSize: number, log: (message: string) => void): Database {
+  return createPostgresDatabase({
+    host: dataDirectory,
+    port: socketPort,
+    user: 'postgres',
+    database: 'postgres',
+    max: poolSize,
+    onIdleError: (error) => log(`embedded database connection closed: ${error.message}`),
+  });
+}
+
+export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const dataDirectory = path.resolve(options.dataDirectory);
+  const socketPath = path.join(dataDirectory, socketFileName);
+  const lockPath = path.join(dataDirectory, 'owner.lock');
+  const poolSize = options.poolSize ?? 4;
+  const log = options.log ?? (() => undefined);
+  if (Buffer.byteLength(socketPath) > maximumSocketPathLength) {
+    throw new EmbeddedDatabaseError(
+      `RAGSPACE_DATA_DIR is too long for a Unix socket (${socketPath}); choose a shorter path`,
+    );
+  }
+  await mkdir(dataDirectory, { recursive: true, mode: 0o700 });
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (await canConnect(socketPath)) {
+      log(`using the embedded database served by another ragspace process (${socketPath})`);
+      return { ...connect(dataDirectory, poolSize, log), isOwner: false };
+    }
+    if (await tryAcquireOwnerLock(lockPath)) {
+      try {
+        return await becomeOwner(dataDirectory, socketPath, lockPath, poolSize, log);
+      } catch (error) {
+        await rm(lockPath, { force: true });
+        throw error;
+      }
+    }
+    await sleep(100);
+  }
+  throw new EmbeddedDatabaseError(
+    `Timed out waiting for the embedded database in ${dataDirectory}: another process holds ${lockPath} but does not serve ${socketPath}`,
+  );
+}
+
+async function becomeOwner(
+  dataDirectory: string,
+  socketPath: string,
+  lockPath: string,
+  poolSize: number,
+  log: (message: string) => void,
+): Promise<EmbeddedDatabase> {
+  await rm(socketPath, { force: true });
+  const instance = await createPgliteInstance(path.join(dataDirectory, 'pgdata'));
+  // maxConnections above 1 makes the server multiplex clients, each keeping its transaction.
+  const server = new PGLiteSocketServer({ db: instance, path: socketPath, maxConnections: 64 });
+  await server.start();
+  log(`embedded database opened in ${dataDirectory}, served on ${socketPath}`);
+  const database = connect(dataDirectory, poolSize, log);
+  return {
+    ...database,
+    isOwner: true,
+    async close() {
+      await database.close();
+      await server.stop();
+      await instance.close();
+      await rm(socketPath, { force: true });
+      await rm(lockPath, { force: true });
+    },
+  };
+}

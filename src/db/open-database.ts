@@ -1,0 +1,28 @@
+// Chooses the database from the config: a PostgreSQL server, or the embedded PGlite.
+import type { Config } from '../config.ts';
+import type { Database } from './database.ts';
+import { openEmbeddedDatabase } from './embedded-database.ts';
+import { migrate } from './migrations.ts';
+import { createPostgresDatabase } from './postgres-database.ts';
+
+export interface OpenedDatabase {
+  database: Database;
+  embedded: boolean;
+  /** True when this process owns the embedded database (and should run first-start set-up). */
+  isOwner: boolean;
+}
+
+export async function openDatabase(config: Config, log: (message: string) => void = () => undefined): Promise<OpenedDatabase> {
+  if (config.databaseUrl) {
+    const database = createPostgresDatabase({
+      connectionString: config.databaseUrl,
+      max: 10,
+      onIdleError: (error) => log(`database connection error: ${error.message}`),
+    });
+    await migrate(database);
+    return { database, embedded: false, isOwner: true };
+  }
+  const database = await openEmbeddedDatabase({ dataDirectory: config.dataDirectory, log });
+  await migrate(database);
+  return { database, embedded: true, isOwner: database.isOwner };
+}

@@ -1,0 +1,39 @@
+// Every error a client can see is defined here once, with its machine-readable code and HTTP status.
+
+export class RagspaceError extends Error {
+  override name = 'RagspaceError';
+  constructor(
+    readonly code: string,
+    readonly statusCode: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function defineError(code: string, statusCode: number) {
+  const create = (message: string, details?: unknown) => new RagspaceError(code, statusCode, message, details);
+  return Object.assign(create, { code, statusCode });
+}
+
+export const validationError = defineError('validation_error', 400);
+export const unauthorized = defineError('unauthorized', 401);
+export const forbidden = defineError('forbidden', 403);
+export const insufficientScope = defineError('insufficient_scope', 403);
+export const workspaceMismatch = defineError('workspace_mismatch', 403);
+export const notFound = defineError('not_found', 404);
+export const conflict = defineError('conflict', 409);
+export const payloadTooLarge = defineError('payload_too_large', 413);
+export const unsupportedMediaType = defineError('unsupported_media_type', 415);
+export const unprocessable = defineError('unprocessable_entity', 422);
+export const rateLimited = defineError('rate_limited', 429);
+export const quotaExceeded = defineError('quota_exceeded', 429);
+export const notReady = defineError('not_ready', 503);
+export const embedderMismatch = defineError('embedder_mismatch', 409);
+export const upstreamError = defineError('upstream_error', 502);
+
+/** PostgreSQL's unique_violation, raised by both PGlite and pg. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === '23505';
+}

@@ -1,0 +1,149 @@
+// Workspace API keys (ARCHITECTURE.md invariant 4): shown once, stored as HMAC-SHA-256 with a
+// server pepper, found by a public prefix, compared in constant time, scoped, expirable, revocable.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Database, Queryable } from '../db/database.ts';
+import { isUuid, withControlPlane, withWorkspace, type WorkspaceScope } from '../db/workspace-scope.ts';
+import { notFound } from '../errors.ts';
+import { nameSchema, parseInput } from './validation.ts';
+import { apiKeyScopes, type ApiKeyScope } from './workspace-context.ts';
+
+const keyPattern = /^(rsk_[a-z0-9]{12})_[A-Za-z0-9_-]{43}$/;
+const publicIdAlphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+export interface ApiKey {
+  id: string;
+  workspaceId: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface CreatedApiKey {
+  apiKey: ApiKey;
+  /** The full key. Returned once, never stored, never logged. */
+  secret: string;
+}
+
+/** Who a valid key belongs to. */
+export interface KeyPrincipal {
+  apiKeyId: string;
+  workspaceId: string;
+  organizationId: string;
+  graphGroup: string;
+  scopes: ApiKeyScope[];
+}
+
+const columns = `id, workspace_id AS "workspaceId", name, prefix, scopes, expires_at AS "expiresAt",
+  revoked_at AS "revokedAt", last_used_at AS "lastUsedAt", created_at AS "createdAt"`;
+
+export const createApiKeySchema = z.strictObject({
+  name: nameSchema.default('API key'),
+  scopes: z.array(z.enum(apiKeyScopes)).min(1).default(['chat', 'search']),
+  expiresAt: z.coerce
+    .date()
+    .refine((date) => date.getTime() > Date.now(), 'must be in the future')
+    .nullable()
+    .optional(),
+});
+
+/** What callers may pass; parsing checks the scopes and the date. */
+export interface CreateApiKeyInput {
+  name?: string;
+  scopes?: readonly string[];
+  expiresAt?: string | Date | null;
+}
+
+export function hashApiKey(pepper: string, key: string): Buffer {
+  return createHmac('sha256', pepper).update(key).digest();
+}
+
+function generateKey(): { key: string; prefix: string } {
+  const bytes = randomBytes(12);
+  const publicId = Array.from(bytes, (byte) => publicIdAlphabet[byte % publicIdAlphabet.length]).join('');
+  const prefix = `rsk_${publicId}`;
+  return { key: `${prefix}_${randomBytes(32).toString('base64url')}`, prefix };
+}
+
+/** Inserts a new key in an open transaction and returns it with its secret. */
+export async function insertApiKey(
+  transaction: Queryable,
+  pepper: string,
+  workspaceId: string,
+  input: CreateApiKeyInput,
+): Promise<CreatedApiKey> {
+  const { name, scopes, expiresAt } = parseInput(createApiKeySchema, input);
+  const { key, prefix } = generateKey();
+  const { rows } = await transaction.query<ApiKey>(
+    `INSERT INTO api_keys (workspace_id, name, prefix, secret_hash, scopes, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
+    [workspaceId, name, prefix, hashApiKey(pepper, key), [...new Set(scopes)], expiresAt ?? null],
+  );
+  return { apiKey: rows[0]!, secret: key };
+}
+
+export function createApiKey(
+  database: Database,
+  pepper: string,
+  scope: WorkspaceScope,
+  input: CreateApiKeyInput,
+): Promise<CreatedApiKey> {
+  parseInput(createApiKeySchema, input);
+  return withWorkspace(database, scope, (transaction) => insertApiKey(transaction, pepper, scope.workspaceId, input));
+}
+
+export function listApiKeys(database: Database, scope: WorkspaceScope): Promise<ApiKey[]> {
+  return withWorkspace(database, scope, async (transaction) => {
+    const { rows } = await transaction.query<ApiKey>(
+      `SELECT ${columns} FROM api_keys WHERE workspace_id = $1 ORDER BY created_at, id`,
+      [scope.workspaceId],
+    );
+    return rows;
+  });
+}
+
+/** Revokes a key by id or prefix; it stops authenticating on the next request. Revoking twice keeps the first time. */
+export function revokeApiKey(database: Database, scope: WorkspaceScope, idOrPrefix: string): Promise<ApiKey> {
+  return withWorkspace(database, scope, async (transaction) => {
+    const { rows } = await transaction.query<ApiKey>(
+      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+       WHERE workspace_id = $1 AND ${isUuid(idOrPrefix) ? 'id = $2::uuid' : 'prefix = $2'} RETURNING ${columns}`,
+      [scope.workspaceId, idOrPrefix],
+    );
+    if (!rows[0]) throw notFound(`API key "${idOrPrefix}" not found in this workspace`);
+    return rows[0];
+  });
+}
+
+/** Returns the key's principal, or null for a malformed, unknown, wrong, revoked or expired key. */
+export async function authenticateApiKey(database: Database, pepper: string, presented: string): Promise<KeyPrincipal | null> {
+  const match = keyPattern.exec(presented);
+  const presentedHash = hashApiKey(pepper, presented);
+  if (!match) return null;
+  const row = await withControlPlane(database, async (transaction) => {
+    const { rows } = await transaction.query<KeyPrincipal & { secretHash: Buffer; usable: boolean }>(
+      `SELECT k.id AS "apiKeyId", k.workspace_id AS "workspaceId", w.organization_id AS "organizationId",
+              w.graph_group AS "graphGroup", k.scopes, k.secret_hash AS "secretHash",
+              (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS usable
+       FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+       WHERE k.prefix = $1`,
+      [match[1]],
+    );
+    return rows[0];
+  });
+  // Compare even when the prefix is unknown, so timing does not tell which prefixes exist.
+  const storedHash = row ? Buffer.from(row.secretHash) : Buffer.alloc(presentedHash.length);
+  const secretMatches = storedHash.length === presentedHash.length && timingSafeEqual(storedHash, presentedHash);
+  if (!row || !secretMatches || !row.usable) return null;
+  return {
+    apiKeyId: row.apiKeyId,
+    workspaceId: row.workspaceId,
+    organizationId: row.organizationId,
+    graphGroup: row.graphGroup,
+    scopes: row.scopes,
+  };
+}

@@ -1,0 +1,117 @@
+// Workspaces: the tenant. Creating one also creates its default agent; deleting one removes all its data.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Database, Queryable } from '../db/database.ts';
+import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
+import { conflict, isUniqueViolation, notFound, validationError } from '../errors.ts';
+import { insertAgent } from './agents.ts';
+import { findOrganization } from './organizations.ts';
+import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
+import { graphGroupFor } from './workspace-context.ts';
+
+export interface Workspace {
+  id: string;
+  organizationId: string;
+  slug: string;
+  name: string;
+  graphGroup: string;
+  settings: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const columns = `w.id, w.organization_id AS "organizationId", w.slug, w.name, w.graph_group AS "graphGroup",
+  w.settings, w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
+
+const createSchema = z.strictObject({
+  organization: z.string().min(1),
+  name: nameSchema,
+  slug: slugSchema.optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+const updateSchema = z.strictObject({
+  name: nameSchema.optional(),
+  slug: slugSchema.optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+
+function slugTaken(slug: string | undefined) {
+  return (error: unknown): never => {
+    if (isUniqueViolation(error)) throw conflict(`A workspace with slug "${slug}" already exists in this organization`);
+    throw error;
+  };
+}
+
+export function createWorkspace(database: Database, input: z.input<typeof createSchema>): Promise<Workspace> {
+  const { organization, name, slug = slugify(name), settings = {} } = parseInput(createSchema, input);
+  return withControlPlane(database, async (transaction) => {
+    const parent = await findOrganization(transaction, organization);
+    const id = randomUUID();
+    await transaction.query(
+      `INSERT INTO workspaces (id, organization_id, slug, name, graph_group, settings) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [id, parent.id, slug, name, graphGroupFor(id), settings],
+    );
+    await insertAgent(transaction, id, { name: 'Default agent', slug: 'default' }, true);
+    return findWorkspace(transaction, id);
+  }).catch(slugTaken(slug));
+}
+
+/**
+ * Finds a workspace by id, by "organization-slug/workspace-slug", or by a workspace slug that is
+ * unique across organizations. Runs inside an open control-plane transaction.
+ */
+export async function findWorkspace(transaction: Queryable, reference: string): Promise<Workspace> {
+  let rows: Workspace[];
+  if (isUuid(reference)) {
+    ({ rows } = await transaction.query<Workspace>(`SELECT ${columns} FROM workspaces w WHERE w.id = $1::uuid`, [reference]));
+  } else if (reference.includes('/')) {
+    const [organizationSlug, workspaceSlug] = reference.split('/', 2);
+    ({ rows } = await transaction.query<Workspace>(
+      `SELECT ${columns} FROM workspaces w JOIN organizations o ON o.id = w.organization_id WHERE o.slug = $1 AND w.slug = $2`,
+      [organizationSlug, workspaceSlug],
+    ));
+  } else {
+    ({ rows } = await transaction.query<Workspace>(`SELECT ${columns} FROM workspaces w WHERE w.slug = $1 LIMIT 2`, [reference]));
+    if (rows.length > 1) {
+      throw validationError(`Several organizations have a workspace "${reference}"; write it as organization-slug/${reference}`);
+    }
+  }
+  if (!rows[0]) throw notFound(`Workspace "${reference}" not found`);
+  return rows[0];
+}
+
+export function getWorkspace(database: Database, reference: string): Promise<Workspace> {
+  return withControlPlane(database, (transaction) => findWorkspace(transaction, reference));
+}
+
+export function listWorkspaces(database: Database, organizationReference: string): Promise<Workspace[]> {
+  return withControlPlane(database, async (transaction) => {
+    const organization = await findOrganization(transaction, organizationReference);
+    const { rows } = await transaction.query<Workspace>(
+      `SELECT ${columns} FROM workspaces w WHERE w.organization_id = $1 ORDER BY w.created_at, w.id`,
+      [organization.id],
+    );
+    return rows;
+  });
+}
+
+export function updateWorkspace(database: Database, reference: string, input: z.input<typeof updateSchema>): Promise<Workspace> {
+  const changes = parseInput(updateSchema, input);
+  return withControlPlane(database, async (transaction) => {
+    const current = await findWorkspace(transaction, reference);
+    await transaction.query(
+      `UPDATE workspaces SET name = $2, slug = $3, settings = $4, updated_at = now() WHERE id = $1`,
+      [current.id, changes.name ?? current.name, changes.slug ?? current.slug, changes.settings ?? current.settings],
+    );
+    return findWorkspace(transaction, current.id);
+  }).catch(slugTaken(changes.slug));
+}
+
+/** Removes a workspace and, by cascade, every row of its documents, chunks, graph, agents, keys, sessions and usage. */
+export function deleteWorkspace(database: Database, reference: string): Promise<Workspace> {
+  return withControlPlane(database, async (transaction) => {
+    const workspace = await findWorkspace(transaction, reference);
+    await transaction.query('DELETE FROM workspaces WHERE id = $1', [workspace.id]);
+    return workspace;
+  });
+}
