@@ -25,6 +25,9 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
   CHAT_MODEL: optionalString,
+  CHAT_TIMEOUT_MS: positiveInteger(60_000),
+  CHAT_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  CHAT_HISTORY_TOKEN_BUDGET: positiveInteger(4_000),
   GRAPH_BACKEND: z.enum(['postgres', 'neo4j']).default('postgres'),
   NEO4J_URI: optionalString,
   NEO4J_USERNAME: z.string().default('neo4j'),
@@ -46,6 +49,7 @@ export interface Config {
   bodyLimitBytes: number;
   embedder: { provider: 'local' | 'openai'; model: string | undefined; dimensions: number | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; chatModel: string | undefined };
+  chat: { timeoutMs: number; maxRetries: number; historyTokenBudget: number };
   graph: {
     backend: 'postgres' | 'neo4j';
     neo4j: { uri: string | undefined; username: string; password: string | undefined; database: string };
@@ -87,6 +91,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     bodyLimitBytes: env.RAGSPACE_BODY_LIMIT_BYTES,
     embedder: { provider: env.EMBEDDER, model: env.EMBEDDING_MODEL, dimensions: env.EMBEDDING_DIMENSIONS },
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, chatModel: env.CHAT_MODEL },
+    chat: { timeoutMs: env.CHAT_TIMEOUT_MS, maxRetries: env.CHAT_MAX_RETRIES, historyTokenBudget: env.CHAT_HISTORY_TOKEN_BUDGET },
     graph: {
       backend: env.GRAPH_BACKEND,
       neo4j: {

@@ -22,6 +22,14 @@ export const unauthorized = defineError('unauthorized', 401);
 export const forbidden = defineError('forbidden', 403);
 export const insufficientScope = defineError('insufficient_scope', 403);
 export const workspaceMismatch = defineError('workspace_mismatch', 403);
+export const organizationMismatch = defineError('organization_mismatch', 403);
+/** A destructive request whose confirmation parameter does not name the thing it destroys. */
+export const confirmationMismatch = defineError('confirmation_mismatch', 422);
+/** No route has this method and path (distinct from a missing resource). */
+export const routeNotFound = defineError('route_not_found', 404);
+/** The server is at capacity for background work (e.g. the ingestion job queue is full); retry later. */
+export const serviceBusy = defineError('service_busy', 503);
+export const internalError = defineError('internal_error', 500);
 export const notFound = defineError('not_found', 404);
 export const conflict = defineError('conflict', 409);
 export const payloadTooLarge = defineError('payload_too_large', 413);
@@ -32,6 +40,7 @@ export const quotaExceeded = defineError('quota_exceeded', 429);
 export const notReady = defineError('not_ready', 503);
 export const embedderMismatch = defineError('embedder_mismatch', 409);
 export const upstreamError = defineError('upstream_error', 502);
+export const upstreamTimeout = defineError('upstream_timeout', 504);
 
 /** PostgreSQL's unique_violation, raised by both PGlite and pg. */
 export function isUniqueViolation(error: unknown): boolean {

@@ -1,23 +1,70 @@
 // The Fastify application. Routes receive the Runtime; nothing here opens databases itself.
+// Order matters: error handling, request ids, auth hooks and OpenAPI are installed on the root
+// instance before any route file is registered, so every route inherits them.
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { migrationsAreCurrent } from '../db/migrations.ts';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '../runtime.ts';
+import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs.ts';
+import { installAuthentication } from './plugins/authentication.ts';
+import { installErrorHandling } from './plugins/errors.ts';
+import { docsPrefix, installOpenApi } from './plugins/openapi.ts';
+import { installSecurityHeaders } from './plugins/security-headers.ts';
+import { createRateLimiter, defaultRateLimit, type RateLimitOptions } from './rate-limiter.ts';
+import type { RouteDependencies, RouteModule } from './route-module.ts';
+import { coreRoutes } from './routes/index.ts';
 
-export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({
+export interface AppOptions {
+  /** More route files (e.g. chat and sessions), registered after the core ones with the same hooks. */
+  extraRoutes?: readonly RouteModule[];
+  /** Per-credential limit in this process; false turns it off (benchmarks). */
+  rateLimit?: RateLimitOptions | false;
+  /** Seconds between last_used_at writes for one key (default 60). */
+  lastUsedIntervalSeconds?: number;
+  ingestionJobs?: IngestionJobsOptions;
+  /** Version shown in the OpenAPI document. */
+  version?: string;
+}
+
+const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: runtime.config.bodyLimitBytes,
+    // A caller's (or proxy's) request id is kept when it is a plain token, so logs line up across hops.
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && incomingRequestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+    // Shutdown answers 503 in the API's error shape (plugins/authentication.ts), not Fastify's.
+    return503OnClosing: false,
+  });
+  // A JSON API: text/plain bodies are refused with 415 rather than handed to schemas as strings.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  const ingestionJobs = createIngestionJobs(runtime.logger, options.ingestionJobs);
+  // Accepted uploads finish before the database closes.
+  app.addHook('onClose', async () => ingestionJobs.drain());
 
-  app.get('/ready', async (_request, reply) => {
-    const ready = await migrationsAreCurrent(runtime.database).catch(() => false);
-    if (!ready) {
-      return reply.code(503).send({ error: { code: 'not_ready', message: 'Database unreachable or migrations pending' } });
-    }
-    return { status: 'ready' };
+  installErrorHandling(app, runtime.config.bodyLimitBytes);
+  installAuthentication(app, {
+    runtime,
+    rateLimiter: options.rateLimit === false ? null : createRateLimiter(options.rateLimit ?? defaultRateLimit),
+    lastUsedIntervalSeconds: options.lastUsedIntervalSeconds ?? 60,
+    publicPrefixes: [docsPrefix],
   });
+  await installSecurityHeaders(app, runtime.config.corsOrigins);
+  await installOpenApi(app, options.version ?? '0.1.0');
 
+  const dependencies: RouteDependencies = { runtime, ingestionJobs };
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  for (const routes of [...coreRoutes, ...(options.extraRoutes ?? [])]) await typed.register(routes, dependencies);
+  await app.ready();
   return app;
 }

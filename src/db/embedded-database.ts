@@ -105,7 +105,7 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
   while (Date.now() < deadline) {
     if (await canConnect(socketPath)) {
       log(`using the embedded database served by another ragspace process (${socketPath})`);
-      return { ...connect(dataDirectory, poolSize, log), isOwner: false };
+      return withFailover(connect(dataDirectory, poolSize, log), () => openEmbeddedDatabase(options), log);
     }
     if (await tryAcquireOwnerLock(lockPath)) {
       try {
@@ -141,10 +141,73 @@ async function becomeOwner(
     isOwner: true,
     async close() {
       await database.close();
+      // Hand over between transactions: clients then reconnect (one of them becomes the owner).
+      await waitUntilIdle(instance, server);
       await server.stop();
       await instance.close();
       await rm(socketPath, { force: true });
       await rm(lockPath, { force: true });
     },
+  };
+}
+
+/** Waits (bounded) until no client holds a transaction open and no statement is queued. */
+async function waitUntilIdle(instance: { isInTransaction(): boolean }, server: PGLiteSocketServer, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (instance.isInTransaction() || server.getStats().queuedQueries > 0)) {
+    await sleep(10);
+  }
+}
+
+const connectionLostCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ENOENT', 'EPIPE']);
+
+function isConnectionLost(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code && connectionLostCodes.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection error|not queryable|Handler disconnected/i.test(message);
+}
+
+/**
+ * A client of another process's embedded database. When that owner exits, the next operation
+ * reopens the data directory (becoming the owner or reaching the new one) and runs once more.
+ * The owner hands over only between transactions, so an interrupted transaction was rolled back.
+ */
+function withFailover(initial: Database, reopen: () => Promise<EmbeddedDatabase>, log: (message: string) => void): EmbeddedDatabase {
+  let current: Database = initial;
+  let owner = false;
+  let reopening: Promise<void> | undefined;
+
+  async function run<T>(operation: (database: Database) => Promise<T>): Promise<T> {
+    const used = current;
+    try {
+      return await operation(used);
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      if (used === current) {
+        reopening ??= (async () => {
+          log('the process serving the embedded database went away; reopening it');
+          await used.close().catch(() => undefined);
+          const reopened = await reopen();
+          current = reopened;
+          owner = reopened.isOwner;
+        })().finally(() => {
+          reopening = undefined;
+        });
+      }
+      await reopening;
+      return operation(current);
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    get isOwner() {
+      return owner;
+    },
+    query: (sql, parameters) => run((database) => database.query(sql, parameters)),
+    executeScript: (sql) => run((database) => database.executeScript(sql)),
+    transaction: (work) => run((database) => database.transaction(work)),
+    close: () => current.close(),
   };
 }

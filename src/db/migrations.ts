@@ -13,6 +13,7 @@ const migrationLockKey = 727_274_701;
 export interface Migration {
   version: number;
   name: string;
+  file: string;
   sql: string;
   checksum: string;
 }
@@ -32,7 +33,7 @@ export async function readMigrations(directory = defaultMigrationsDirectory): Pr
     if (migrations.some((migration) => migration.version === version)) {
       throw new MigrationError(`Two migration files share version ${version}`);
     }
-    migrations.push({ version, name: match[2]!, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+    migrations.push({ version, name: match[2]!, file, sql, checksum: createHash('sha256').update(sql).digest('hex') });
   }
   return migrations;
 }
@@ -49,7 +50,7 @@ function verifyUnchanged(migrations: Migration[], applied: Map<number, { name: s
     const record = applied.get(migration.version);
     if (record && record.checksum !== migration.checksum) {
       throw new MigrationError(
-        `Migration ${migration.version}_${migration.name} was edited after it was applied (checksum ${record.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk). Restore the file and put the change in a new migration.`,
+        `Migration ${migration.file} was edited after it was applied (checksum ${record.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk). Restore the file and put the change in a new migration.`,
       );
     }
   }

@@ -31,6 +31,14 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     executeScript: direct.executeScript,
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client that loses its connection emits 'error'; without a listener that
+      // would crash the process. The pending query rejects on its own, so the listener only observes.
+      let connectionError: Error | undefined;
+      const observeError = (error: Error) => {
+        connectionError = error;
+        onIdleError?.(error);
+      };
+      client.on('error', observeError);
       try {
         await client.query('BEGIN');
         const result = await work(toQueryable(client));
@@ -40,7 +48,9 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        client.off('error', observeError);
+        // Passing the error destroys a broken connection instead of pooling it again.
+        client.release(connectionError);
       }
     },
     close: () => pool.end(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withWorkspace, type WorkspaceScope } from '../db/workspace-scope.ts';
 import { conflict, isUniqueViolation, notFound } from '../errors.ts';
+import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 
 export const agentToolNames = [
@@ -84,7 +85,7 @@ export async function insertAgent(
   return rows[0]!;
 }
 
-export function createAgent(database: Database, scope: WorkspaceScope, input: z.input<typeof createAgentSchema>): Promise<Agent> {
+export async function createAgent(database: Database, scope: WorkspaceScope, input: z.input<typeof createAgentSchema>): Promise<Agent> {
   const parsed = parseInput(createAgentSchema, input);
   return withWorkspace(database, scope, (transaction) => insertAgent(transaction, scope.workspaceId, parsed)).catch(
     translateUniqueViolation(parsed.slug ?? slugify(parsed.name)),
@@ -125,7 +126,19 @@ export function listAgents(database: Database, scope: WorkspaceScope): Promise<A
   });
 }
 
-export function updateAgent(
+/** One page of a workspace's agents, oldest first. */
+export function listAgentsPage(database: Database, scope: WorkspaceScope, page: PageRequest): Promise<Page<Agent>> {
+  return withWorkspace(database, scope, async (transaction) => {
+    const clauses = pageClauses('', page, 2);
+    const { rows } = await transaction.query<Agent & { cursorTime: string }>(
+      `SELECT ${columns}, ${cursorTimeColumn('')} FROM agents WHERE workspace_id = $1 AND ${clauses.where} ${clauses.orderAndLimit}`,
+      [scope.workspaceId, ...clauses.parameters],
+    );
+    return toPage(rows, page);
+  });
+}
+
+export async function updateAgent(
   database: Database,
   scope: WorkspaceScope,
   idOrSlug: string,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withControlPlane, withWorkspace, type WorkspaceScope } from '../db/workspace-scope.ts';
 import { notFound } from '../errors.ts';
+import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { nameSchema, parseInput } from './validation.ts';
 import { apiKeyScopes, type ApiKeyScope } from './workspace-context.ts';
 
@@ -62,11 +63,22 @@ export function hashApiKey(pepper: string, key: string): Buffer {
   return createHmac('sha256', pepper).update(key).digest();
 }
 
-function generateKey(): { key: string; prefix: string } {
+/** A new key "<kind>_<12 public characters>_<43 secret characters>"; rsk = workspace key, rso = organization admin key. */
+export function generateKey(kind: 'rsk' | 'rso' = 'rsk'): { key: string; prefix: string } {
   const bytes = randomBytes(12);
   const publicId = Array.from(bytes, (byte) => publicIdAlphabet[byte % publicIdAlphabet.length]).join('');
-  const prefix = `rsk_${publicId}`;
+  const prefix = `${kind}_${publicId}`;
   return { key: `${prefix}_${randomBytes(32).toString('base64url')}`, prefix };
+}
+
+/**
+ * Constant-time check of a presented key against a stored hash. Hashes and compares even when no
+ * row was found, so timing does not tell which prefixes exist.
+ */
+export function presentedKeyMatches(pepper: string, presented: string, storedHash: Uint8Array | undefined): boolean {
+  const presentedHash = hashApiKey(pepper, presented);
+  const stored = storedHash ? Buffer.from(storedHash) : Buffer.alloc(presentedHash.length);
+  return storedHash !== undefined && stored.length === presentedHash.length && timingSafeEqual(stored, presentedHash);
 }
 
 /** Inserts a new key in an open transaction and returns it with its secret. */
@@ -86,7 +98,7 @@ export async function insertApiKey(
   return { apiKey: rows[0]!, secret: key };
 }
 
-export function createApiKey(
+export async function createApiKey(
   database: Database,
   pepper: string,
   scope: WorkspaceScope,
@@ -106,6 +118,18 @@ export function listApiKeys(database: Database, scope: WorkspaceScope): Promise<
   });
 }
 
+/** One page of a workspace's keys (never their secrets), oldest first. */
+export function listApiKeysPage(database: Database, scope: WorkspaceScope, page: PageRequest): Promise<Page<ApiKey>> {
+  return withWorkspace(database, scope, async (transaction) => {
+    const clauses = pageClauses('', page, 2);
+    const { rows } = await transaction.query<ApiKey & { cursorTime: string }>(
+      `SELECT ${columns}, ${cursorTimeColumn('')} FROM api_keys WHERE workspace_id = $1 AND ${clauses.where} ${clauses.orderAndLimit}`,
+      [scope.workspaceId, ...clauses.parameters],
+    );
+    return toPage(rows, page);
+  });
+}
+
 /** Revokes a key by id or prefix; it stops authenticating on the next request. Revoking twice keeps the first time. */
 export function revokeApiKey(database: Database, scope: WorkspaceScope, idOrPrefix: string): Promise<ApiKey> {
   return withWorkspace(database, scope, async (transaction) => {
@@ -119,25 +143,38 @@ export function revokeApiKey(database: Database, scope: WorkspaceScope, idOrPref
   });
 }
 
-/** Returns the key's principal, or null for a malformed, unknown, wrong, revoked or expired key. */
-export async function authenticateApiKey(database: Database, pepper: string, presented: string): Promise<KeyPrincipal | null> {
+/** A valid key's principal plus what the HTTP layer needs to know about it. */
+export interface AuthenticatedApiKey extends KeyPrincipal {
+  lastUsedAt: Date | null;
+  /** The embedded first-start key recorded in deployment_settings 'bootstrap'. */
+  isBootstrap: boolean;
+}
+
+/** Like authenticateApiKey, with last use and bootstrap flag, in the same single lookup. */
+export async function authenticateApiKeyDetailed(
+  database: Database,
+  pepper: string,
+  presented: string,
+): Promise<AuthenticatedApiKey | null> {
   const match = keyPattern.exec(presented);
-  const presentedHash = hashApiKey(pepper, presented);
-  if (!match) return null;
+  if (!match) {
+    presentedKeyMatches(pepper, presented, undefined);
+    return null;
+  }
   const row = await withControlPlane(database, async (transaction) => {
-    const { rows } = await transaction.query<KeyPrincipal & { secretHash: Buffer; usable: boolean }>(
+    const { rows } = await transaction.query<AuthenticatedApiKey & { secretHash: Uint8Array; usable: boolean }>(
       `SELECT k.id AS "apiKeyId", k.workspace_id AS "workspaceId", w.organization_id AS "organizationId",
-              w.graph_group AS "graphGroup", k.scopes, k.secret_hash AS "secretHash",
-              (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS usable
+              w.graph_group AS "graphGroup", k.scopes, k.secret_hash AS "secretHash", k.last_used_at AS "lastUsedAt",
+              (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS usable,
+              EXISTS (SELECT 1 FROM deployment_settings s
+                      WHERE s.key = 'bootstrap' AND s.value->>'apiKeyId' = k.id::text) AS "isBootstrap"
        FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
        WHERE k.prefix = $1`,
       [match[1]],
     );
     return rows[0];
   });
-  // Compare even when the prefix is unknown, so timing does not tell which prefixes exist.
-  const storedHash = row ? Buffer.from(row.secretHash) : Buffer.alloc(presentedHash.length);
-  const secretMatches = storedHash.length === presentedHash.length && timingSafeEqual(storedHash, presentedHash);
+  const secretMatches = presentedKeyMatches(pepper, presented, row?.secretHash);
   if (!row || !secretMatches || !row.usable) return null;
   return {
     apiKeyId: row.apiKeyId,
@@ -145,5 +182,34 @@ export async function authenticateApiKey(database: Database, pepper: string, pre
     organizationId: row.organizationId,
     graphGroup: row.graphGroup,
     scopes: row.scopes,
+    lastUsedAt: row.lastUsedAt,
+    isBootstrap: row.isBootstrap,
   };
+}
+
+/** Returns the key's principal, or null for a malformed, unknown, wrong, revoked or expired key. */
+export async function authenticateApiKey(database: Database, pepper: string, presented: string): Promise<KeyPrincipal | null> {
+  const authenticated = await authenticateApiKeyDetailed(database, pepper, presented);
+  if (!authenticated) return null;
+  const { apiKeyId, workspaceId, organizationId, graphGroup, scopes } = authenticated;
+  return { apiKeyId, workspaceId, organizationId, graphGroup, scopes };
+}
+
+/**
+ * Records that a key was used. The condition keeps it to one row write per key per interval even
+ * when several processes race; callers skip the call when the key's lastUsedAt is recent.
+ */
+export async function recordApiKeyUse(
+  database: Database,
+  key: Pick<KeyPrincipal, 'apiKeyId' | 'workspaceId'>,
+  intervalSeconds: number,
+): Promise<void> {
+  await withControlPlane(database, (transaction) =>
+    transaction.query(
+      `UPDATE api_keys SET last_used_at = now()
+       WHERE workspace_id = $1 AND id = $2
+         AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3))`,
+      [key.workspaceId, key.apiKeyId, intervalSeconds],
+    ),
+  );
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
 import { conflict, isUniqueViolation, notFound } from '../errors.ts';
+import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 
 export interface Organization {
@@ -52,6 +53,18 @@ export function listOrganizations(database: Database): Promise<Organization[]> {
   return withControlPlane(database, async (transaction) => {
     const { rows } = await transaction.query<Organization>(`SELECT ${columns} FROM organizations ORDER BY created_at, id`);
     return rows;
+  });
+}
+
+/** One page of all organizations, oldest first (platform administration). */
+export function listOrganizationsPage(database: Database, page: PageRequest): Promise<Page<Organization>> {
+  return withControlPlane(database, async (transaction) => {
+    const clauses = pageClauses('', page, 1);
+    const { rows } = await transaction.query<Organization & { cursorTime: string }>(
+      `SELECT ${columns}, ${cursorTimeColumn('')} FROM organizations WHERE ${clauses.where} ${clauses.orderAndLimit}`,
+      clauses.parameters,
+    );
+    return toPage(rows, page);
   });
 }
 

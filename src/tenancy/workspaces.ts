@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
-import { conflict, isUniqueViolation, notFound, validationError } from '../errors.ts';
+import { confirmationMismatch, conflict, isUniqueViolation, notFound, validationError } from '../errors.ts';
 import { insertAgent } from './agents.ts';
 import { findOrganization } from './organizations.ts';
+import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 import { graphGroupFor } from './workspace-context.ts';
 
@@ -42,7 +43,7 @@ function slugTaken(slug: string | undefined) {
   };
 }
 
-export function createWorkspace(database: Database, input: z.input<typeof createSchema>): Promise<Workspace> {
+export async function createWorkspace(database: Database, input: z.input<typeof createSchema>): Promise<Workspace> {
   const { organization, name, slug = slugify(name), settings = {} } = parseInput(createSchema, input);
   return withControlPlane(database, async (transaction) => {
     const parent = await findOrganization(transaction, organization);
@@ -95,7 +96,20 @@ export function listWorkspaces(database: Database, organizationReference: string
   });
 }
 
-export function updateWorkspace(database: Database, reference: string, input: z.input<typeof updateSchema>): Promise<Workspace> {
+/** One page of an organization's workspaces, oldest first. */
+export function listWorkspacesPage(database: Database, organizationReference: string, page: PageRequest): Promise<Page<Workspace>> {
+  return withControlPlane(database, async (transaction) => {
+    const organization = await findOrganization(transaction, organizationReference);
+    const clauses = pageClauses('w', page, 2);
+    const { rows } = await transaction.query<Workspace & { cursorTime: string }>(
+      `SELECT ${columns}, ${cursorTimeColumn('w')} FROM workspaces w WHERE w.organization_id = $1 AND ${clauses.where} ${clauses.orderAndLimit}`,
+      [organization.id, ...clauses.parameters],
+    );
+    return toPage(rows, page);
+  });
+}
+
+export async function updateWorkspace(database: Database, reference: string, input: z.input<typeof updateSchema>): Promise<Workspace> {
   const changes = parseInput(updateSchema, input);
   return withControlPlane(database, async (transaction) => {
     const current = await findWorkspace(transaction, reference);
@@ -107,10 +121,16 @@ export function updateWorkspace(database: Database, reference: string, input: z.
   }).catch(slugTaken(changes.slug));
 }
 
-/** Removes a workspace and, by cascade, every row of its documents, chunks, graph, agents, keys, sessions and usage. */
-export function deleteWorkspace(database: Database, reference: string): Promise<Workspace> {
+/**
+ * Removes a workspace and, by cascade, every row of its documents, chunks, graph, agents, keys, sessions and usage.
+ * With `confirmSlug`, refuses (422) unless it equals the workspace's slug, checked in the same transaction as the delete.
+ */
+export function deleteWorkspace(database: Database, reference: string, options: { confirmSlug?: string } = {}): Promise<Workspace> {
   return withControlPlane(database, async (transaction) => {
     const workspace = await findWorkspace(transaction, reference);
+    if (options.confirmSlug !== undefined && options.confirmSlug !== workspace.slug) {
+      throw confirmationMismatch(`Deleting a workspace is irreversible: confirm with the workspace's slug (confirm=${workspace.slug})`);
+    }
     await transaction.query('DELETE FROM workspaces WHERE id = $1', [workspace.id]);
     return workspace;
   });

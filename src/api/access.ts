@@ -1,0 +1,122 @@
+// What each route demands of the caller, and the check that turns a principal plus the request
+// path into a WorkspaceContext (ARCHITECTURE.md invariant 1: derived, never supplied).
+import { isUuid } from '../db/workspace-scope.ts';
+import { forbidden, insufficientScope, notFound, organizationMismatch, workspaceMismatch } from '../errors.ts';
+import { apiKeyScopes, type ApiKeyScope, type WorkspaceContext } from '../tenancy/workspace-context.ts';
+import type { Principal } from './principal.ts';
+
+export type RouteAccess =
+  /** No key needed (health, readiness, API docs). */
+  | { kind: 'public' }
+  /** RAGSPACE_ADMIN_KEY or the embedded bootstrap key. */
+  | { kind: 'platform_admin' }
+  /** The organization in path parameter `id`: the platform admin or that organization's admin keys. */
+  | { kind: 'organization' }
+  /**
+   * The workspace in path parameter `id`: a key of that workspace holding one of `scopes` (admin holds
+   * them all; an empty list means any scope), that workspace's organization admin, or the platform admin.
+   */
+  | { kind: 'workspace'; scopes: readonly ApiKeyScope[] };
+
+/** Constructors for route `config.access`. */
+export const access = {
+  public: (): RouteAccess => ({ kind: 'public' }),
+  platformAdmin: (): RouteAccess => ({ kind: 'platform_admin' }),
+  organization: (): RouteAccess => ({ kind: 'organization' }),
+  workspace: (...scopes: ApiKeyScope[]): RouteAccess => ({ kind: 'workspace', scopes }),
+};
+
+/** The workspace facts an admin's request needs; read from the control plane. */
+export interface WorkspaceLocation {
+  id: string;
+  organizationId: string;
+  graphGroup: string;
+}
+
+const workspaceMismatchMessage = 'This API key is not valid for the requested workspace';
+const organizationMismatchMessage = 'This API key is not valid for the requested organization';
+
+function describeAccess(accessRule: RouteAccess): string {
+  switch (accessRule.kind) {
+    case 'platform_admin':
+      return 'the platform admin key';
+    case 'organization':
+      return "the platform admin key or this organization's admin key";
+    default:
+      return 'a different key';
+  }
+}
+
+function workspaceKeyContext(
+  principal: Extract<Principal, { kind: 'workspace_key' }>,
+  requestedId: string,
+  scopes: readonly ApiKeyScope[],
+  customerId: string | null,
+): WorkspaceContext {
+  // A plain comparison, before any lookup: the answer is the same whether or not the other workspace exists.
+  if (requestedId.toLowerCase() !== principal.workspaceId.toLowerCase()) throw workspaceMismatch(workspaceMismatchMessage);
+  const holdsScope = principal.scopes.includes('admin') || scopes.length === 0 || scopes.some((scope) => principal.scopes.includes(scope));
+  if (!holdsScope) {
+    throw insufficientScope(`This route needs a key with scope ${scopes.join(' or ')} (or admin)`, {
+      required: scopes,
+      granted: principal.scopes,
+    });
+  }
+  return Object.freeze({
+    organizationId: principal.organizationId,
+    workspaceId: principal.workspaceId,
+    graphGroup: principal.graphGroup,
+    apiKeyId: principal.apiKeyId,
+    customerId,
+    scopes: Object.freeze([...principal.scopes]),
+  });
+}
+
+export interface AuthorizationInput {
+  access: RouteAccess;
+  principal: Principal;
+  /** Path parameter `id` (organization or workspace, per `access`), unvalidated. */
+  pathId: string | undefined;
+  customerId: string | null;
+  findWorkspace: (id: string) => Promise<WorkspaceLocation | null>;
+}
+
+/**
+ * Throws 403/404 unless the principal may use the route; for workspace routes returns the
+ * request's WorkspaceContext (and for every other route null).
+ */
+export async function authorize(input: AuthorizationInput): Promise<WorkspaceContext | null> {
+  const { access: accessRule, principal, pathId = '', customerId } = input;
+  switch (accessRule.kind) {
+    case 'public':
+      return null;
+    case 'platform_admin':
+      if (principal.kind !== 'platform_admin') throw forbidden(`This route needs ${describeAccess(accessRule)}`);
+      return null;
+    case 'organization':
+      if (principal.kind === 'platform_admin') return null;
+      if (principal.kind === 'organization_admin') {
+        if (pathId.toLowerCase() !== principal.organizationId.toLowerCase()) throw organizationMismatch(organizationMismatchMessage);
+        return null;
+      }
+      throw forbidden(`This route needs ${describeAccess(accessRule)}`);
+    case 'workspace': {
+      if (principal.kind === 'workspace_key') return workspaceKeyContext(principal, pathId, accessRule.scopes, customerId);
+      const workspace = isUuid(pathId) ? await input.findWorkspace(pathId.toLowerCase()) : null;
+      if (principal.kind === 'organization_admin') {
+        // Missing and foreign workspaces look alike to an organization admin.
+        if (!workspace || workspace.organizationId !== principal.organizationId) throw workspaceMismatch(workspaceMismatchMessage);
+      } else if (!workspace) {
+        throw notFound(`Workspace "${pathId}" not found`);
+      }
+      return Object.freeze({
+        organizationId: workspace.organizationId,
+        workspaceId: workspace.id,
+        graphGroup: workspace.graphGroup,
+        apiKeyId: principal.kind === 'organization_admin' ? principal.organizationApiKeyId : principal.apiKeyId,
+        customerId,
+        scopes: Object.freeze([...apiKeyScopes]),
+      });
+    }
+  }
+}

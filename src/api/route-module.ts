@@ -1,0 +1,19 @@
+// The contract of a route file: a Fastify plugin, typed for zod schemas, that receives the
+// Runtime and the API's own shared services. Core route files are listed in routes/index.ts;
+// more (chat, sessions) come in through buildApp(runtime, { extraRoutes }).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Runtime } from '../runtime.ts';
+import type { IngestionJobs } from './ingestion-jobs.ts';
+
+export interface RouteDependencies {
+  runtime: Runtime;
+  /** The in-process queue for large document uploads. */
+  ingestionJobs: IngestionJobs;
+}
+
+/**
+ * Every route must set `config: { access: access.public() | access.platformAdmin() |
+ * access.organization() | access.workspace(...scopes) }`; the app refuses to start otherwise.
+ * Workspace routes read their tenant only from `workspaceContextOf(request)`.
+ */
+export type RouteModule = FastifyPluginAsyncZod<RouteDependencies>;

@@ -1,0 +1,18 @@
+// The route files the service always serves, in registration order. A new resource gets its own
+// file under routes/ and a line here; optional ones come in through buildApp's extraRoutes.
+import type { RouteModule } from '../route-module.ts';
+import { agentRoutes } from './agents.ts';
+import { apiKeyRoutes } from './api-keys.ts';
+import { healthRoutes } from './health.ts';
+import { organizationApiKeyRoutes } from './organization-api-keys.ts';
+import { organizationRoutes } from './organizations.ts';
+import { workspaceRoutes } from './workspaces.ts';
+
+export const coreRoutes: readonly RouteModule[] = [
+  healthRoutes,
+  organizationRoutes,
+  organizationApiKeyRoutes,
+  workspaceRoutes,
+  agentRoutes,
+  apiKeyRoutes,
+];

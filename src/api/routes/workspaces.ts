@@ -1,0 +1,50 @@
+// /workspaces/:id: read, update, and delete (irreversible, admin scope, ?confirm=<slug>).
+import { deleteWorkspace, getWorkspace, updateWorkspace } from '../../tenancy/workspaces.ts';
+import { access } from '../access.ts';
+import { workspaceContextOf } from '../plugins/authentication.ts';
+import type { RouteModule } from '../route-module.ts';
+import { idParamsSchema, noContentSchema } from '../schemas/common.ts';
+import { deleteWorkspaceQuerySchema, updateWorkspaceBodySchema, workspaceSchema } from '../schemas/tenancy.ts';
+
+const tags = ['workspaces'];
+
+export const workspaceRoutes: RouteModule = async (app, { runtime, ingestionJobs }) => {
+  const { database } = runtime;
+
+  app.get('/workspaces/:id', {
+    config: { access: access.workspace() },
+    schema: { tags, summary: 'Get a workspace (any key of it)', params: idParamsSchema, response: { 200: workspaceSchema } },
+    handler: async (request) => getWorkspace(database, workspaceContextOf(request).workspaceId),
+  });
+
+  app.patch('/workspaces/:id', {
+    config: { access: access.workspace('admin') },
+    schema: {
+      tags,
+      summary: "Update a workspace's name, slug or settings (admin)",
+      params: idParamsSchema,
+      body: updateWorkspaceBodySchema,
+      response: { 200: workspaceSchema },
+    },
+    handler: async (request) => updateWorkspace(database, workspaceContextOf(request).workspaceId, request.body),
+  });
+
+  app.delete('/workspaces/:id', {
+    config: { access: access.workspace('admin') },
+    schema: {
+      tags,
+      summary: 'Delete a workspace and all its documents, chunks, graph, agents, sessions and keys (admin; irreversible)',
+      description: 'Pass the workspace slug as `confirm`; a different value answers 422 confirmation_mismatch.',
+      params: idParamsSchema,
+      querystring: deleteWorkspaceQuerySchema,
+      response: { 204: noContentSchema },
+    },
+    handler: async (request, reply) => {
+      const context = workspaceContextOf(request);
+      await deleteWorkspace(database, context.workspaceId, { confirmSlug: request.query.confirm });
+      // Queued uploads of a deleted workspace have nowhere to go.
+      ingestionJobs.cancelWorkspace(context.workspaceId);
+      return reply.code(204).send();
+    },
+  });
+};

@@ -1,0 +1,17 @@
+// The CLI is run by the operator of the deployment: it acts on a workspace named on the command
+// line, resolved through the control plane, with every scope.
+import type { Database } from '../db/database.ts';
+import { apiKeyScopes, type WorkspaceContext } from '../tenancy/workspace-context.ts';
+import { getWorkspace } from '../tenancy/workspaces.ts';
+
+export async function operatorContext(database: Database, workspaceReference: string, customerId: string | null = null): Promise<WorkspaceContext> {
+  const workspace = await getWorkspace(database, workspaceReference);
+  return {
+    organizationId: workspace.organizationId,
+    workspaceId: workspace.id,
+    graphGroup: workspace.graphGroup,
+    apiKeyId: null,
+    customerId,
+    scopes: [...apiKeyScopes],
+  };
+}

@@ -1,0 +1,103 @@
+// Splits a loaded document into chunks that respect its structure: Markdown is cut at its headings
+// first (each chunk keeps the path of headings above it), then a section that is still too long is
+// split by LangChain's recursive splitter at paragraphs, lines, then words. Sizes are in tokens.
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { z } from 'zod';
+import { parseInput } from '../tenancy/validation.ts';
+import type { LoadedDocument } from './loaders/loaded-document.ts';
+import type { TokenCounter } from './tokens.ts';
+
+export interface Chunk {
+  /** 0, 1, 2… in document order. */
+  position: number;
+  content: string;
+  /** The headings this chunk sits under, outermost first (empty for plain text). */
+  headingPath: string[];
+  tokenCount: number;
+}
+
+export const defaultChunkSize = 512;
+export const defaultChunkOverlap = 64;
+
+export const chunkingOptionsSchema = z
+  .strictObject({
+    chunkSize: z.number().int().min(32).max(8000).default(defaultChunkSize),
+    chunkOverlap: z.number().int().min(0).default(defaultChunkOverlap),
+  })
+  .refine((options) => options.chunkOverlap <= options.chunkSize / 2, {
+    message: 'chunkOverlap must be at most half of chunkSize',
+    path: ['chunkOverlap'],
+  });
+
+export type ChunkingOptions = z.output<typeof chunkingOptionsSchema>;
+
+/** Validates chunking options (a validation_error names the bad one) and fills in the defaults. */
+export function parseChunkingOptions(input: { chunkSize?: number | undefined; chunkOverlap?: number | undefined } = {}): ChunkingOptions {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  return parseInput(chunkingOptionsSchema, defined);
+}
+
+interface Section {
+  headingPath: string[];
+  text: string;
+}
+
+const headingPattern = /^(#{1,6})\s+(.+?)\s*#*\s*$/;
+const fencePattern = /^\s*(```|~~~)/;
+
+/** Cuts Markdown at its ATX headings (# …), ignoring lines inside fenced code blocks. */
+export function splitMarkdownSections(text: string): Section[] {
+  const sections: Section[] = [];
+  const stack: { level: number; title: string }[] = [];
+  let lines: string[] = [];
+  let path: string[] = [];
+  let insideFence = false;
+  const flush = () => {
+    const body = lines.join('\n').trim();
+    // A heading with nothing under it still names the sections below it, through their paths.
+    const onlyHeading = lines.length > 0 && headingPattern.test(lines[0]!) && lines.slice(1).every((line) => !line.trim());
+    if (body && !onlyHeading) sections.push({ headingPath: path, text: body });
+    lines = [];
+  };
+  for (const line of text.split('\n')) {
+    if (fencePattern.test(line)) insideFence = !insideFence;
+    const heading = insideFence ? null : headingPattern.exec(line);
+    if (heading) {
+      flush();
+      const level = heading[1]!.length;
+      while (stack.length > 0 && stack.at(-1)!.level >= level) stack.pop();
+      stack.push({ level, title: heading[2]! });
+      path = stack.map((entry) => entry.title);
+    }
+    lines.push(line);
+  }
+  flush();
+  return sections;
+}
+
+export async function chunkDocument(
+  document: Pick<LoadedDocument, 'text' | 'structure'>,
+  options: ChunkingOptions,
+  tokens: TokenCounter,
+): Promise<Chunk[]> {
+  const sections = document.structure === 'markdown' ? splitMarkdownSections(document.text) : [{ headingPath: [], text: document.text }];
+  const splitterOptions = {
+    chunkSize: options.chunkSize,
+    chunkOverlap: options.chunkOverlap,
+    lengthFunction: (text: string) => tokens.count(text),
+  };
+  const splitter =
+    document.structure === 'markdown'
+      ? RecursiveCharacterTextSplitter.fromLanguage('markdown', splitterOptions)
+      : new RecursiveCharacterTextSplitter(splitterOptions);
+  const chunks: Chunk[] = [];
+  for (const section of sections) {
+    const pieces = tokens.count(section.text) <= options.chunkSize ? [section.text] : await splitter.splitText(section.text);
+    for (const piece of pieces) {
+      const content = piece.trim();
+      if (!content) continue;
+      chunks.push({ position: chunks.length, content, headingPath: section.headingPath, tokenCount: tokens.count(content) });
+    }
+  }
+  return chunks;
+}

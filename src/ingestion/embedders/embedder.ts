@@ -1,0 +1,14 @@
+// The one interface every embedding provider implements (ARCHITECTURE.md invariant 7).
+
+export interface Embedder {
+  /** Identifies the vector space, e.g. "local:hashing-v1" or "openai:text-embedding-3-small". */
+  readonly name: string;
+  readonly dimensions: number;
+  embedDocuments(texts: string[]): Promise<number[][]>;
+  embedQuery(text: string): Promise<number[]>;
+}
+
+/** pgvector's text form: 9 significant digits round-trip a float4 exactly. */
+export function toVectorLiteral(vector: readonly number[]): string {
+  return `[${vector.map((value) => (Number.isFinite(value) ? Number(value.toPrecision(9)) : 0)).join(',')}]`;
+}

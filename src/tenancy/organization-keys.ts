@@ -1,0 +1,155 @@
+// Organization admin keys: administer every workspace of one organization. Same storage rules as
+// workspace keys (invariant 4): shown once, HMAC-SHA-256 with the server pepper, found by a public
+// prefix ("rso_…"), compared in constant time, expirable, revocable with effect on the next request.
+import { z } from 'zod';
+import type { Database } from '../db/database.ts';
+import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
+import { notFound } from '../errors.ts';
+import { generateKey, hashApiKey, presentedKeyMatches } from './api-keys.ts';
+import { findOrganization } from './organizations.ts';
+import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
+import { nameSchema, parseInput } from './validation.ts';
+
+const keyPattern = /^(rso_[a-z0-9]{12})_[A-Za-z0-9_-]{43}$/;
+
+export interface OrganizationApiKey {
+  id: string;
+  organizationId: string;
+  name: string;
+  prefix: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface CreatedOrganizationApiKey {
+  apiKey: OrganizationApiKey;
+  /** The full key. Returned once, never stored, never logged. */
+  secret: string;
+}
+
+export interface OrganizationPrincipal {
+  organizationApiKeyId: string;
+  organizationId: string;
+  lastUsedAt: Date | null;
+}
+
+const columns = `id, organization_id AS "organizationId", name, prefix, expires_at AS "expiresAt",
+  revoked_at AS "revokedAt", last_used_at AS "lastUsedAt", created_at AS "createdAt"`;
+
+export const createOrganizationApiKeySchema = z.strictObject({
+  name: nameSchema.default('Organization admin key'),
+  expiresAt: z.coerce
+    .date()
+    .refine((date) => date.getTime() > Date.now(), 'must be in the future')
+    .nullable()
+    .optional(),
+});
+
+export interface CreateOrganizationApiKeyInput {
+  name?: string;
+  expiresAt?: string | Date | null;
+}
+
+export async function createOrganizationApiKey(
+  database: Database,
+  pepper: string,
+  organizationReference: string,
+  input: CreateOrganizationApiKeyInput,
+): Promise<CreatedOrganizationApiKey> {
+  const { name, expiresAt } = parseInput(createOrganizationApiKeySchema, input);
+  return withControlPlane(database, async (transaction) => {
+    const organization = await findOrganization(transaction, organizationReference);
+    const { key, prefix } = generateKey('rso');
+    const { rows } = await transaction.query<OrganizationApiKey>(
+      `INSERT INTO organization_api_keys (organization_id, name, prefix, secret_hash, expires_at)
+       VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
+      [organization.id, name, prefix, hashApiKey(pepper, key), expiresAt ?? null],
+    );
+    return { apiKey: rows[0]!, secret: key };
+  });
+}
+
+/** One page of an organization's admin keys (never their secrets), oldest first. */
+export function listOrganizationApiKeysPage(
+  database: Database,
+  organizationReference: string,
+  page: PageRequest,
+): Promise<Page<OrganizationApiKey>> {
+  return withControlPlane(database, async (transaction) => {
+    const organization = await findOrganization(transaction, organizationReference);
+    const clauses = pageClauses('', page, 2);
+    const { rows } = await transaction.query<OrganizationApiKey & { cursorTime: string }>(
+      `SELECT ${columns}, ${cursorTimeColumn('')} FROM organization_api_keys
+       WHERE organization_id = $1 AND ${clauses.where} ${clauses.orderAndLimit}`,
+      [organization.id, ...clauses.parameters],
+    );
+    return toPage(rows, page);
+  });
+}
+
+/** Revokes an organization key by id or prefix; it stops authenticating on the next request. */
+export function revokeOrganizationApiKey(
+  database: Database,
+  organizationReference: string,
+  idOrPrefix: string,
+): Promise<OrganizationApiKey> {
+  return withControlPlane(database, async (transaction) => {
+    const organization = await findOrganization(transaction, organizationReference);
+    const { rows } = await transaction.query<OrganizationApiKey>(
+      `UPDATE organization_api_keys SET revoked_at = coalesce(revoked_at, now())
+       WHERE organization_id = $1 AND ${isUuid(idOrPrefix) ? 'id = $2::uuid' : 'prefix = $2'} RETURNING ${columns}`,
+      [organization.id, idOrPrefix],
+    );
+    if (!rows[0]) throw notFound(`API key "${idOrPrefix}" not found in this organization`);
+    return rows[0];
+  });
+}
+
+/** True when `presented` has the shape of an organization admin key (it may still be invalid). */
+export function isOrganizationKeyFormat(presented: string): boolean {
+  return presented.startsWith('rso_');
+}
+
+/** Returns the organization a valid key administers, or null for a malformed, unknown, wrong, revoked or expired key. */
+export async function authenticateOrganizationApiKey(
+  database: Database,
+  pepper: string,
+  presented: string,
+): Promise<OrganizationPrincipal | null> {
+  const match = keyPattern.exec(presented);
+  if (!match) {
+    presentedKeyMatches(pepper, presented, undefined);
+    return null;
+  }
+  const row = await withControlPlane(database, async (transaction) => {
+    const { rows } = await transaction.query<OrganizationPrincipal & { secretHash: Uint8Array; usable: boolean }>(
+      `SELECT id AS "organizationApiKeyId", organization_id AS "organizationId", secret_hash AS "secretHash",
+              last_used_at AS "lastUsedAt",
+              (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS usable
+       FROM organization_api_keys WHERE prefix = $1`,
+      [match[1]],
+    );
+    return rows[0];
+  });
+  const secretMatches = presentedKeyMatches(pepper, presented, row?.secretHash);
+  if (!row || !secretMatches || !row.usable) return null;
+  return { organizationApiKeyId: row.organizationApiKeyId, organizationId: row.organizationId, lastUsedAt: row.lastUsedAt };
+}
+
+/** Records a use of an organization key, at most one row write per key per interval (see recordApiKeyUse). */
+export async function recordOrganizationApiKeyUse(
+  database: Database,
+  key: Pick<OrganizationPrincipal, 'organizationApiKeyId' | 'organizationId'>,
+  intervalSeconds: number,
+): Promise<void> {
+  await withControlPlane(database, (transaction) =>
+    transaction.query(
+      `UPDATE organization_api_keys SET last_used_at = now()
+       WHERE organization_id = $1 AND id = $2
+         AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3))`,
+      [key.organizationId, key.organizationApiKeyId, intervalSeconds],
+    ),
+  );
+}

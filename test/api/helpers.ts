@@ -1,0 +1,85 @@
+// Builds the real app over a real in-memory database, with a logger whose lines the test can read.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppOptions } from '../../src/api/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/database.ts';
+import { redactedPaths } from '../../src/logger.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { createApiKey } from '../../src/tenancy/api-keys.ts';
+import { createOrganizationApiKey } from '../../src/tenancy/organization-keys.ts';
+import type { ApiKeyScope, WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
+
+export const adminKey = 'platform-admin-key-for-tests-0123456789abcdef';
+export const keyPepper = 'api-test-pepper-that-is-long-enough-0123456789';
+
+export interface TestApi {
+  app: FastifyInstance;
+  runtime: Runtime;
+  database: Database;
+  /** Every log line the app wrote, as text. */
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+export interface TestApiOptions extends AppOptions {
+  environment?: Record<string, string>;
+  embedded?: boolean;
+  database?: Database;
+}
+
+export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const database = options.database ?? (await createTestDatabase());
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = pino({ level: 'info', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
+  const config = loadConfig({ RAGSPACE_ADMIN_KEY: adminKey, LOG_LEVEL: 'info', ...options.environment });
+  const runtime: Runtime = {
+    config,
+    logger,
+    database,
+    keyPepper,
+    embedded: options.embedded ?? false,
+    isOwner: true,
+    close: () => database.close(),
+  } as Runtime;
+  const app = await buildApp(runtime, { rateLimit: false, ...options });
+  return {
+    app,
+    runtime,
+    database,
+    logLines,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export interface TestWorkspace {
+  context: WorkspaceContext;
+  /** A key with every scope. */
+  adminSecret: string;
+  keyFor(scopes: ApiKeyScope[]): Promise<string>;
+}
+
+export async function createWorkspaceWithKey(database: Database, organizationSlug?: string): Promise<TestWorkspace> {
+  const context = await createTestTenant(database, organizationSlug ? { organizationSlug } : {});
+  const keyFor = async (scopes: ApiKeyScope[]) => (await createApiKey(database, keyPepper, context, { scopes })).secret;
+  return { context, adminSecret: await keyFor(['admin']), keyFor };
+}
+
+export async function createOrganizationKey(database: Database, organizationId: string): Promise<string> {
+  return (await createOrganizationApiKey(database, keyPepper, organizationId, { name: 'test org admin' })).secret;
+}
+
+export function bearer(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}
