@@ -14,11 +14,12 @@ CREATE TABLE search_postings (
   term_frequency integer NOT NULL CHECK (term_frequency > 0),
   -- The chunk's length in lexemes, copied here so scoring needs no join.
   chunk_length integer NOT NULL CHECK (chunk_length > 0),
-  PRIMARY KEY (workspace_id, lexeme, chunk_id),
-  FOREIGN KEY (workspace_id, chunk_id) REFERENCES chunks (workspace_id, id) ON DELETE CASCADE
+  -- No foreign key to chunks: postings are derived rows that the chunk triggers below insert and
+  -- delete, and a per-posting key check would double the cost of writing a chunk.
+  PRIMARY KEY (workspace_id, lexeme, chunk_id)
 );
 CALL ragspace_protect_tenant_table('search_postings');
--- Serves the cascade from a deleted chunk.
+-- Serves the removal of a deleted chunk's postings.
 CREATE INDEX search_postings_by_chunk ON search_postings (workspace_id, chunk_id);
 
 CREATE TABLE search_statistics (
@@ -32,23 +33,26 @@ CALL ragspace_protect_tenant_table('search_statistics');
 -- Exact vector search reads a workspace's chunks through this index (the btree leads with the workspace).
 CREATE INDEX chunks_by_document ON chunks (workspace_id, document_id);
 
--- The length BM25 uses: the number of lexeme occurrences (tsvector keeps at most 256 positions a lexeme).
-CREATE FUNCTION ragspace_lexeme_count(vector tsvector) RETURNS integer
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT coalesce(sum(coalesce(array_length(positions, 1), 1)), 0)::integer FROM unnest(vector) $$;
-
+-- One statement (data-modifying CTE) keeps the trigger cheap: it runs for every chunk insert.
+-- A chunk's BM25 length is its number of lexeme occurrences (tsvector keeps at most 256 positions a lexeme).
 CREATE FUNCTION ragspace_index_inserted_chunks() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO search_postings (workspace_id, lexeme, chunk_id, term_frequency, chunk_length)
-  SELECT c.workspace_id, term.lexeme, c.id, coalesce(array_length(term.positions, 1), 1), ragspace_lexeme_count(c.search_vector)
-  FROM inserted_chunks c
-  CROSS JOIN LATERAL unnest(c.search_vector) AS term;
-
+  WITH measured AS (
+    SELECT c.workspace_id, c.id, c.search_vector,
+           (SELECT coalesce(sum(coalesce(array_length(term.positions, 1), 1)), 0) FROM unnest(c.search_vector) AS term)::integer AS chunk_length
+    FROM inserted_chunks c
+  ),
+  postings AS (
+    INSERT INTO search_postings (workspace_id, lexeme, chunk_id, term_frequency, chunk_length)
+    SELECT m.workspace_id, term.lexeme, m.id, coalesce(array_length(term.positions, 1), 1), m.chunk_length
+    FROM measured m
+    CROSS JOIN LATERAL unnest(m.search_vector) AS term
+  )
   INSERT INTO search_statistics AS s (workspace_id, chunk_count, total_length)
-  SELECT c.workspace_id, count(*), sum(ragspace_lexeme_count(c.search_vector))
-  FROM inserted_chunks c
-  GROUP BY c.workspace_id
+  SELECT m.workspace_id, count(*), sum(m.chunk_length)
+  FROM measured m
+  GROUP BY m.workspace_id
   ON CONFLICT (workspace_id) DO UPDATE
     SET chunk_count = s.chunk_count + excluded.chunk_count,
         total_length = s.total_length + excluded.total_length;
@@ -56,17 +60,21 @@ BEGIN
 END
 $$;
 
--- Postings go with their chunk by the foreign key's cascade; the statistics are decremented here.
 CREATE FUNCTION ragspace_unindex_deleted_chunks() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  DELETE FROM search_postings p
+  USING deleted_chunks c
+  WHERE p.workspace_id = c.workspace_id AND p.chunk_id = c.id;
+
   UPDATE search_statistics s
   SET chunk_count = s.chunk_count - d.chunk_count,
       total_length = s.total_length - d.total_length
   FROM (
-    SELECT workspace_id, count(*) AS chunk_count, sum(ragspace_lexeme_count(search_vector)) AS total_length
-    FROM deleted_chunks
-    GROUP BY workspace_id
+    SELECT c.workspace_id, count(*) AS chunk_count,
+           sum((SELECT coalesce(sum(coalesce(array_length(term.positions, 1), 1)), 0) FROM unnest(c.search_vector) AS term)) AS total_length
+    FROM deleted_chunks c
+    GROUP BY c.workspace_id
   ) d
   WHERE s.workspace_id = d.workspace_id;
   RETURN NULL;
@@ -98,8 +106,8 @@ CREATE TRIGGER chunks_content_is_immutable BEFORE UPDATE OF content, workspace_i
 -- ---------------------------------------------------------------------------------------------
 
 -- BM25 (k1 = 1.2, b = 0.75, Lucene's non-negative IDF), query-term frequency counted, with
--- statistics from this workspace only. The sum is taken in numeric so that it does not depend on
--- the order rows arrive in: a plan change cannot move a score in its last bit.
+-- statistics from this workspace only. Each chunk's terms are summed in lexeme order, so a score
+-- does not depend on the order rows arrive in: a plan change cannot move it in its last bit.
 CREATE FUNCTION bm25_chunk_scores(
   target_workspace_id uuid,
   query_text text,
@@ -119,7 +127,7 @@ LANGUAGE sql STABLE AS $$
     WHERE s.workspace_id = target_workspace_id AND s.chunk_count > 0
   ),
   matches AS (
-    SELECT p.chunk_id, p.term_frequency, p.chunk_length, q.query_frequency,
+    SELECT p.chunk_id, p.lexeme, p.term_frequency, p.chunk_length, q.query_frequency,
            count(*) OVER (PARTITION BY p.lexeme) AS document_frequency
     FROM search_postings p
     JOIN query_terms q ON q.lexeme = p.lexeme
@@ -137,12 +145,13 @@ LANGUAGE sql STABLE AS $$
              WHERE d.workspace_id = target_workspace_id AND d.id = c.document_id AND d.metadata @> metadata_filter)))
   )
   SELECT a.chunk_id,
-         sum((
+         sum(
            a.query_frequency
            * ln(1 + (st.chunk_count - a.document_frequency + 0.5) / (a.document_frequency + 0.5))
            * a.term_frequency * (1.2 + 1)
            / (a.term_frequency + 1.2 * (1 - 0.75 + 0.75 * a.chunk_length / st.average_length))
-         )::numeric)::double precision AS score
+           ORDER BY a.lexeme
+         ) AS score
   FROM admitted a CROSS JOIN statistics st
   GROUP BY a.chunk_id
   ORDER BY score DESC, a.chunk_id

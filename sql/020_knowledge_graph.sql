@@ -50,7 +50,8 @@ CREATE TABLE graph_facts (
   target_entity_id uuid NOT NULL,
   relation text NOT NULL CHECK (length(relation) BETWEEN 1 AND 200),
   fact text NOT NULL CHECK (length(fact) BETWEEN 1 AND 4000),
-  -- Number of lexemes of to_tsvector('english', fact): the document length of BM25.
+  -- Number of lexemes of to_tsvector('english', relation || ' ' || fact): the document length of BM25
+  -- (the relation is indexed with the sentence, so "leads" finds "has led" stated as relation "lead").
   term_count integer NOT NULL CHECK (term_count >= 0),
   embedder text,
   fact_embedding vector,
@@ -70,7 +71,7 @@ CREATE INDEX graph_facts_by_target ON graph_facts (workspace_id, target_entity_i
 CREATE INDEX graph_facts_by_invalidator ON graph_facts (workspace_id, invalidated_by_fact_id)
   WHERE invalidated_by_fact_id IS NOT NULL;
 
--- BM25 postings of fact sentences. Document frequencies and lengths are counted per workspace
+-- BM25 postings of facts (relation and sentence). Document frequencies and lengths are counted per workspace
 -- at query time, so one workspace's scores never depend on another's facts.
 CREATE TABLE graph_fact_terms (
   workspace_id uuid NOT NULL,

@@ -100,6 +100,7 @@ export async function runChatTurn(
             tools,
             messages: buildMessages(agent, history, request.message),
             maxToolRounds: agent.maxToolRounds,
+            idleTimeoutMs: dependencies.config.chat.timeoutMs,
             context,
             emit,
             signal: callbacks.signal,

@@ -19,9 +19,15 @@ export function contentTerms(text: string): string[] {
 }
 
 function sentencesOf(content: string): string[] {
-  return [...sentenceSegmenter.segment(content.replace(/\s+/g, ' '))]
+  // Headings are labels, not statements: drop them before joining lines into sentences.
+  const prose = content
+    .split('\n')
+    .filter((line) => !/^\s*#{1,6}\s/.test(line))
+    .join(' ')
+    .replace(/\s+/g, ' ');
+  return [...sentenceSegmenter.segment(prose)]
     .map((part) => part.segment.trim())
-    .filter((sentence) => sentence.length >= 20 && /[\p{L}]/u.test(sentence) && !/^#+\s/.test(sentence));
+    .filter((sentence) => sentence.length >= 20 && /[\p{L}]/u.test(sentence));
 }
 
 /**

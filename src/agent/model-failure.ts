@@ -1,11 +1,12 @@
 // A chat model that fails or times out is the upstream's fault, not ours: 502/504 with a clear message.
 import { RagspaceError, upstreamError, upstreamTimeout } from '../errors.ts';
+import { ModelTimeoutError } from './run-llm-turn.ts';
 
 export function describeModelFailure(error: unknown, modelName: string, timeoutMs: number): RagspaceError {
   if (error instanceof RagspaceError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.constructor.name : '';
-  if (/timed? ?out|timeout/i.test(message) || /Timeout/.test(name)) {
+  if (error instanceof ModelTimeoutError || /timed? ?out|timeout/i.test(message) || /Timeout/.test(name)) {
     return upstreamTimeout(`The language model "${modelName}" did not answer within ${Math.round(timeoutMs / 1000)} s`);
   }
   const status = (error as { status?: number }).status;

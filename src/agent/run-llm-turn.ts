@@ -16,6 +16,8 @@ export interface LlmTurnInput {
   /** System prompt, history and the new user message. */
   messages: BaseMessage[];
   maxToolRounds: number;
+  /** Longest silence allowed from the model, per reply. */
+  idleTimeoutMs: number;
   context: WorkspaceContext;
   emit: AgentEventSink;
   signal?: AbortSignal;
@@ -35,17 +37,45 @@ function textOf(message: AIMessageChunk): string {
     : message.content.map((part) => (part.type === 'text' && 'text' in part ? String(part.text) : '')).join('');
 }
 
+export class ModelTimeoutError extends Error {
+  override name = 'ModelTimeoutError';
+  constructor(readonly idleMs: number) {
+    super(`The model sent nothing for ${idleMs} ms (timed out)`);
+  }
+}
+
+/**
+ * Streams one model reply. The timeout counts silence, not total time: a long answer that keeps
+ * streaming is fine, a server that stops sending is cut off (the SDK's own timeout ends at the headers).
+ */
 async function streamOnce(
   model: ReturnType<ChatOpenAI['bindTools']> | ChatOpenAI,
   messages: BaseMessage[],
   emit: AgentEventSink,
   signal: AbortSignal | undefined,
+  idleTimeoutMs: number,
 ): Promise<AIMessageChunk> {
+  const silence = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const restartTimer = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => silence.abort(new ModelTimeoutError(idleTimeoutMs)), idleTimeoutMs);
+  };
+  const combined = signal ? AbortSignal.any([signal, silence.signal]) : silence.signal;
   let full: AIMessageChunk | undefined;
-  for await (const chunk of await model.stream(messages, { signal })) {
-    const text = textOf(chunk);
-    if (text) emit({ type: 'token', text });
-    full = full ? full.concat(chunk) : chunk;
+  restartTimer();
+  try {
+    for await (const chunk of await model.stream(messages, { signal: combined })) {
+      restartTimer();
+      const text = textOf(chunk);
+      if (text) emit({ type: 'token', text });
+      full = full ? full.concat(chunk) : chunk;
+    }
+  } catch (error) {
+    if (silence.signal.aborted && !signal?.aborted) throw silence.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return full ?? new AIMessageChunk({ content: '' });
 }
@@ -66,7 +96,7 @@ export async function runLlmTurn(input: LlmTurnInput): Promise<AgentTurnResult> 
     if (!canUseTools && round > 0) {
       messages.push(new SystemMessage('Tool budget reached: answer now from the results above.'));
     }
-    const reply = await streamOnce(canUseTools ? bound : model, messages, emit, signal);
+    const reply = await streamOnce(canUseTools ? bound : model, messages, emit, signal, input.idleTimeoutMs);
     addUsage(usage, reply);
     messages.push(reply);
     const requested = canUseTools ? (reply.tool_calls ?? []) : [];

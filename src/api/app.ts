@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
 import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs.ts';
 import { installAuthentication } from './plugins/authentication.ts';
@@ -22,6 +23,8 @@ export interface AppOptions {
   /** Seconds between last_used_at writes for one key (default 60). */
   lastUsedIntervalSeconds?: number;
   ingestionJobs?: IngestionJobsOptions;
+  /** Uploads at least this large are answered 202 and ingested in the background (default 512 KiB). */
+  asyncUploadThresholdBytes?: number;
   /** Version shown in the OpenAPI document. */
   version?: string;
 }
@@ -42,7 +45,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
   // A JSON API: text/plain bodies are refused with 415 rather than handed to schemas as strings.
   app.removeContentTypeParser('text/plain');
-  app.setValidatorCompiler(validatorCompiler);
+  // Multipart bodies are streamed and checked by the route that reads them; their schema only documents the form.
+  app.setValidatorCompiler<z.ZodType>((route) =>
+    route.httpPart === 'body' && route.contentType === 'multipart/form-data' ? () => ({ value: undefined }) : validatorCompiler(route),
+  );
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -62,7 +68,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await installSecurityHeaders(app, runtime.config.corsOrigins);
   await installOpenApi(app, options.version ?? '0.1.0');
 
-  const dependencies: RouteDependencies = { runtime, ingestionJobs };
+  const dependencies: RouteDependencies = {
+    runtime,
+    ingestionJobs,
+    asyncUploadThresholdBytes: options.asyncUploadThresholdBytes ?? 512 * 1024,
+  };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   for (const routes of [...coreRoutes, ...(options.extraRoutes ?? [])]) await typed.register(routes, dependencies);
   await app.ready();

@@ -9,6 +9,8 @@ export interface RouteDependencies {
   runtime: Runtime;
   /** The in-process queue for large document uploads. */
   ingestionJobs: IngestionJobs;
+  /** Uploads at least this large are ingested by the job queue and answered 202. */
+  asyncUploadThresholdBytes: number;
 }
 
 /**

@@ -54,7 +54,7 @@ export interface FactRecord {
 export interface FactWrite extends FactRecord {
   embedder: string;
   factEmbedding: number[];
-  /** Stemmed terms of `fact` (the neo4j backend scores BM25 from them; postgres uses to_tsvector). */
+  /** Stemmed terms of relation and sentence (the neo4j backend scores BM25 from them; postgres uses to_tsvector). */
   terms: string[];
 }
 

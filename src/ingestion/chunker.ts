@@ -92,8 +92,13 @@ export async function chunkDocument(
       : new RecursiveCharacterTextSplitter(splitterOptions);
   const chunks: Chunk[] = [];
   for (const section of sections) {
-    const pieces = tokens.count(section.text) <= options.chunkSize ? [section.text] : await splitter.splitText(section.text);
-    for (const piece of pieces) {
+    const text = section.text.trim();
+    const sectionTokens = tokens.count(text);
+    if (sectionTokens <= options.chunkSize) {
+      if (text) chunks.push({ position: chunks.length, content: text, headingPath: section.headingPath, tokenCount: sectionTokens });
+      continue;
+    }
+    for (const piece of await splitter.splitText(text)) {
       const content = piece.trim();
       if (!content) continue;
       chunks.push({ position: chunks.length, content, headingPath: section.headingPath, tokenCount: tokens.count(content) });

@@ -149,19 +149,16 @@ async function insertChunks(
   chunks: Array<Chunk & { id: string; embedding: number[] }>,
 ): Promise<void> {
   for (let start = 0; start < chunks.length; start += chunkInsertBatchSize) {
-    const rows = chunks.slice(start, start + chunkInsertBatchSize).map((chunk) => ({
-      id: chunk.id,
-      position: chunk.position,
-      content: chunk.content,
-      heading_path: chunk.headingPath,
-      token_count: chunk.tokenCount,
-      embedding: toVectorLiteral(chunk.embedding),
-    }));
+    const batch = chunks.slice(start, start + chunkInsertBatchSize);
+    const parameters: unknown[] = [workspaceId, documentId];
+    const rows = batch.map((chunk) => {
+      const first = parameters.length + 1;
+      parameters.push(chunk.id, chunk.position, chunk.content, chunk.headingPath, chunk.tokenCount, toVectorLiteral(chunk.embedding));
+      return `($1, $${first}::uuid, $2, $${first + 1}::integer, $${first + 2}, $${first + 3}::text[], $${first + 4}::integer, $${first + 5}::vector)`;
+    });
     await transaction.query(
-      `INSERT INTO chunks (workspace_id, id, document_id, position, content, heading_path, token_count, embedding)
-       SELECT $1, r.id, $2, r.position, r.content, ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), r.token_count, r.embedding::vector
-       FROM jsonb_to_recordset($3::jsonb) AS r(id uuid, position integer, content text, heading_path jsonb, token_count integer, embedding text)`,
-      [workspaceId, documentId, JSON.stringify(rows)],
+      `INSERT INTO chunks (workspace_id, id, document_id, position, content, heading_path, token_count, embedding) VALUES ${rows.join(', ')}`,
+      parameters,
     );
   }
 }
@@ -189,7 +186,7 @@ async function storeDocument(
       return { document: (await findSummary(transaction, workspaceId, existing.id))!, status: 'unchanged' as const };
     }
     const documentId = existing?.id ?? randomUUID();
-    const values = [
+    const parameters = [
       workspaceId,
       documentId,
       prepared.source,
@@ -200,23 +197,28 @@ async function storeDocument(
       prepared.tokenCount,
       prepared.chunks.length,
     ];
+    let written: DocumentSummary;
     if (existing) {
-      await transaction.query(
-        `UPDATE documents SET source = $3, title = $4, content_type = $5, content_hash = $6, metadata = $7,
+      ({
+        rows: [written],
+      } = await transaction.query<DocumentSummary>(
+        `UPDATE documents AS d SET source = $3, title = $4, content_type = $5, content_hash = $6, metadata = $7,
            token_count = $8, chunk_count = $9, updated_at = now()
-         WHERE workspace_id = $1 AND id = $2`,
-        values,
-      );
+         WHERE d.workspace_id = $1 AND d.id = $2 RETURNING ${summaryColumns}`,
+        parameters,
+      ));
       await transaction.query('DELETE FROM chunks WHERE workspace_id = $1 AND document_id = $2', [workspaceId, documentId]);
     } else {
-      await transaction.query(
-        `INSERT INTO documents (workspace_id, id, source, title, content_type, content_hash, metadata, token_count, chunk_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        values,
-      );
+      ({
+        rows: [written],
+      } = await transaction.query<DocumentSummary>(
+        `INSERT INTO documents AS d (workspace_id, id, source, title, content_type, content_hash, metadata, token_count, chunk_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${summaryColumns}`,
+        parameters,
+      ));
     }
     await insertChunks(transaction, workspaceId, documentId, prepared.chunks);
-    return { document: (await findSummary(transaction, workspaceId, documentId))!, status: existing ? ('updated' as const) : ('created' as const) };
+    return { document: written!, status: existing ? ('updated' as const) : ('created' as const) };
   });
 }
 
@@ -303,6 +305,39 @@ export async function ingestDocument(
     );
   }
   return { ...stored, chunkCount: stored.document.chunkCount };
+}
+
+export interface IngestPreview {
+  status: 'create' | 'update' | 'unchanged';
+  title: string;
+  chunkCount: number;
+  tokenCount: number;
+}
+
+/** What ingestDocument would do (`--dry-run`): loads and chunks, but neither embeds nor writes. */
+export async function previewDocument(
+  dependencies: Pick<IngestionDependencies, 'database' | 'tokens'>,
+  context: WorkspaceContext,
+  input: DocumentInput,
+  options: IngestOptions = {},
+): Promise<IngestPreview> {
+  const document = parseInput(documentInputSchema, input);
+  const chunking = parseChunkingOptions({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
+  const contentType = resolveContentType(document);
+  const metadata = document.metadata ?? {};
+  const contentHash = documentFingerprint({ content: document.content, contentType, title: document.title, metadata, chunking });
+  const existing = await withWorkspace(dependencies.database, context, (transaction) =>
+    findBySource(transaction, context.workspaceId, document.source, false),
+  );
+  const tokens = dependencies.tokens ?? createTokenCounterOnce();
+  const loaded = await loadDocument({ source: document.source, content: document.content, contentType });
+  const chunks = await chunkDocument(loaded, chunking, tokens);
+  return {
+    status: !existing ? 'create' : existing.contentHash === contentHash ? 'unchanged' : 'update',
+    title: document.title ?? loaded.title,
+    chunkCount: chunks.length,
+    tokenCount: tokens.count(loaded.text),
+  };
 }
 
 /** One page of the workspace's documents, oldest first. */

@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
+import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
+import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { redactedPaths } from '../../src/logger.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
@@ -41,11 +43,15 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   });
   const logger = pino({ level: 'info', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
   const config = loadConfig({ RAGSPACE_ADMIN_KEY: adminKey, LOG_LEVEL: 'info', ...options.environment });
+  // Small dimensions keep the tests quick; the deployment records them like a first start would.
+  const embedder = createLocalEmbedder({ dimensions: 64 });
+  await ensureDeploymentEmbedder(database, embedder);
   const runtime: Runtime = {
     config,
     logger,
     database,
     keyPepper,
+    embedder,
     embedded: options.embedded ?? false,
     isOwner: true,
     close: () => database.close(),

@@ -5,12 +5,33 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { access } from '../access.ts';
 import { errorResponseSchema } from '../schemas/common.ts';
 
 export const docsPrefix = '/docs';
 
 const security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+
+const zodTransform = createJsonSchemaTransform({ skipList: [] });
+type TransformInput = Parameters<typeof zodTransform>[0];
+
+/**
+ * The zod transform, extended to bodies declared per content type (`body: { content: { type: { schema } } }`,
+ * e.g. JSON or a multipart form): each content type's zod schema is converted on its own.
+ */
+function transformRouteSchema(document: TransformInput): ReturnType<typeof zodTransform> {
+  const body = (document.schema as { body?: unknown } | undefined)?.body;
+  if (!body || typeof body !== 'object' || !('content' in body) || body instanceof z.ZodType) return zodTransform(document);
+  const { body: _body, ...rest } = document.schema as Record<string, unknown>;
+  const transformed = zodTransform({ ...document, schema: rest } as TransformInput);
+  const content: Record<string, { schema: unknown }> = {};
+  for (const [contentType, entry] of Object.entries((body as { content: Record<string, { schema: z.ZodType }> }).content)) {
+    const converted = zodTransform({ ...document, schema: { body: entry.schema } } as TransformInput);
+    content[contentType] = { schema: (converted.schema as { body?: unknown }).body };
+  }
+  return { ...transformed, schema: { ...transformed.schema, body: { content } } } as ReturnType<typeof zodTransform>;
+}
 
 export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
   // Runs before the other onRoute hooks see the route, so documentation never depends on order.
@@ -45,7 +66,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         },
       },
     },
-    transform: createJsonSchemaTransform({ skipList: [] }),
+    transform: transformRouteSchema,
     transformObject: jsonSchemaTransformObject,
   });
 

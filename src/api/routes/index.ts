@@ -3,9 +3,13 @@
 import type { RouteModule } from '../route-module.ts';
 import { agentRoutes } from './agents.ts';
 import { apiKeyRoutes } from './api-keys.ts';
+import { chatRoutes } from './chat.ts';
+import { documentRoutes } from './documents.ts';
 import { healthRoutes } from './health.ts';
 import { organizationApiKeyRoutes } from './organization-api-keys.ts';
 import { organizationRoutes } from './organizations.ts';
+import { searchRoutes } from './search.ts';
+import { sessionRoutes } from './sessions.ts';
 import { workspaceRoutes } from './workspaces.ts';
 
 export const coreRoutes: readonly RouteModule[] = [
@@ -15,4 +19,8 @@ export const coreRoutes: readonly RouteModule[] = [
   workspaceRoutes,
   agentRoutes,
   apiKeyRoutes,
+  documentRoutes,
+  searchRoutes,
+  chatRoutes,
+  sessionRoutes,
 ];

@@ -19,6 +19,9 @@ async function firstStart(runtime: Runtime): Promise<string[]> {
   ];
 }
 
+// Long enough for queued uploads and streaming answers to finish; a second signal stops at once.
+const shutdownDeadlineMs = 30_000;
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -34,10 +37,21 @@ export function registerServeCommand(program: Command): void {
         for (const message of messages) runtime.logger.info(message);
         process.stdout.write([...messages, `ragspace listening on ${address}`, ''].join('\n'));
         const shutdown = async (signal: string) => {
-          runtime?.logger.info(`${signal}: finishing in-flight requests`);
-          await app.close();
-          await runtime?.close();
-          process.exit(0);
+          runtime?.logger.info(`${signal}: finishing in-flight requests and queued uploads (send ${signal} again to stop at once)`);
+          // A stuck stream must not keep the process up for ever.
+          const deadline = setTimeout(() => {
+            runtime?.logger.error(`shutdown took longer than ${shutdownDeadlineMs / 1000} s; exiting`);
+            process.exit(1);
+          }, shutdownDeadlineMs);
+          deadline.unref();
+          try {
+            await app.close();
+            await runtime?.close();
+            process.exit(0);
+          } catch (error) {
+            runtime?.logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          }
         };
         process.once('SIGINT', () => void shutdown('SIGINT'));
         process.once('SIGTERM', () => void shutdown('SIGTERM'));

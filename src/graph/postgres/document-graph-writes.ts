@@ -47,7 +47,7 @@ export async function writeDocumentGraph(
       `INSERT INTO graph_facts (workspace_id, id, source_entity_id, target_entity_id, relation, fact, term_count, embedder,
                                 fact_embedding, valid_at, invalid_at, created_at, expired_at, invalidated_by_fact_id)
        SELECT $1, r.id, r.source_entity_id, r.target_entity_id, r.relation, r.fact,
-              (SELECT coalesce(sum(cardinality(t.positions)), 0) FROM unnest(to_tsvector('english', r.fact)) t),
+              (SELECT coalesce(sum(cardinality(t.positions)), 0) FROM unnest(to_tsvector('english', r.relation || ' ' || r.fact)) t),
               r.embedder, r.fact_embedding::vector, r.valid_at, r.invalid_at, r.created_at, r.expired_at, r.invalidated_by_fact_id
        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[],
                    $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::uuid[])
@@ -72,7 +72,7 @@ export async function writeDocumentGraph(
     await transaction.query(
       `INSERT INTO graph_fact_terms (workspace_id, fact_id, lexeme, term_frequency)
        SELECT $1, f.id, t.lexeme, cardinality(t.positions)
-       FROM graph_facts f CROSS JOIN LATERAL unnest(to_tsvector('english', f.fact)) t
+       FROM graph_facts f CROSS JOIN LATERAL unnest(to_tsvector('english', f.relation || ' ' || f.fact)) t
        WHERE f.workspace_id = $1 AND f.id = ANY($2::uuid[])`,
       [workspaceId, factIds],
     );

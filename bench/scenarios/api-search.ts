@@ -1,0 +1,217 @@
+// Requests per second of POST /workspaces/:id/search (text mode, BM25) through a real listening
+// server on 127.0.0.1 with keep-alive connections from autocannon, beside the same search called
+// in-process with the same concurrency: the ratio is what HTTP, auth (one key lookup per request),
+// validation and serialisation cost on top of the search itself.
+//
+// Standalone: node --import tsx bench/scenarios/api-search.ts [--seconds 5] [--documents 300] [--connections 8]
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { buildApp } from '../../src/api/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { migrate } from '../../src/db/migrations.ts';
+import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
+import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
+import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
+import { ingestDocument } from '../../src/ingestion/documents.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { search } from '../../src/search/search.ts';
+import { createApiKey } from '../../src/tenancy/api-keys.ts';
+import { createOrganization } from '../../src/tenancy/organizations.ts';
+import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspace } from '../../src/tenancy/workspaces.ts';
+
+// autocannon ships no types; this is the part of its API used here.
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  pipelining: number;
+  requests: Array<{ method: 'POST'; path: string; headers: Record<string, string>; body: string }>;
+}) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const datasetDirectory = new URL('../../../shared/datasets/cisi/', import.meta.url);
+
+export interface ApiSearchOptions {
+  /** Seconds per measurement (each of HTTP and in-process); at most 10. */
+  seconds?: number;
+  /** CISI documents ingested into the workspace. */
+  documents?: number;
+  /** Concurrent keep-alive connections (and concurrent in-process callers). */
+  connections?: number;
+  log?: (message: string) => void;
+}
+
+export interface ApiSearchResult {
+  scenario: 'api-search';
+  documents: number;
+  chunks: number;
+  queries: number;
+  connections: number;
+  seconds: number;
+  http: { requestsPerSecond: number; latencyMs: { p50: number; p99: number; average: number }; non2xx: number; errors: number };
+  inProcess: { searchesPerSecond: number; latencyMs: { p50: number; p99: number } };
+  /** HTTP requests/s divided by in-process searches/s. */
+  ratio: number;
+}
+
+async function readJsonLines<Row>(file: URL, limit: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    rows.push(JSON.parse(line) as Row);
+    if (rows.length >= limit) break;
+  }
+  lines.close();
+  return rows;
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
+}
+
+async function measureInProcess(
+  runSearch: (query: string) => Promise<unknown>,
+  queries: string[],
+  connections: number,
+  seconds: number,
+): Promise<ApiSearchResult['inProcess']> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  let next = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const query = queries[next++ % queries.length]!;
+      const started = performance.now();
+      await runSearch(query);
+      latencies.push(performance.now() - started);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    searchesPerSecond: Math.round(latencies.length / elapsedSeconds),
+    latencyMs: { p50: Number(percentile(latencies, 0.5).toFixed(2)), p99: Number(percentile(latencies, 0.99).toFixed(2)) },
+  };
+}
+
+export async function runApiSearchBenchmark(options: ApiSearchOptions = {}): Promise<ApiSearchResult> {
+  const seconds = Math.min(Math.max(options.seconds ?? 5, 1), 10);
+  const documentCount = options.documents ?? 300;
+  const connections = options.connections ?? 8;
+  const log = options.log ?? (() => undefined);
+
+  const database = await createMemoryDatabase();
+  const embedder = createLocalEmbedder();
+  try {
+    await migrate(database);
+    await ensureDeploymentEmbedder(database, embedder);
+    const organization = await createOrganization(database, { name: 'Bench' });
+    const workspace = await createWorkspace(database, { organization: organization.id, name: 'CISI' });
+    const context: WorkspaceContext = {
+      organizationId: organization.id,
+      workspaceId: workspace.id,
+      graphGroup: workspace.graphGroup,
+      apiKeyId: null,
+      customerId: null,
+      scopes: ['search'],
+    };
+
+    log(`ingesting ${documentCount} CISI documents`);
+    const corpus = await readJsonLines<{ _id: string; title: string; text: string }>(new URL('corpus.jsonl', datasetDirectory), documentCount);
+    let chunks = 0;
+    for (const document of corpus) {
+      const result = await ingestDocument({ database, embedder }, context, {
+        source: document._id,
+        title: document.title || document._id,
+        content: document.text || document.title,
+        contentType: 'text/plain',
+      });
+      chunks += result.chunkCount;
+    }
+    const queries = (await readJsonLines<{ text: string }>(new URL('queries.jsonl', datasetDirectory), 50)).map((query) => query.text.slice(0, 500));
+
+    // Request logging off and no rate limit: the measurement is the request path, not log I/O.
+    const config = loadConfig({ LOG_LEVEL: 'silent' });
+    const runtime = { config, logger: pino({ level: 'silent' }), database, keyPepper: 'bench-pepper-0123456789abcdef0123456789', embedder, embedded: false, isOwner: true, close: async () => undefined } as unknown as Runtime;
+    const { secret } = await createApiKey(database, runtime.keyPepper, context, { scopes: ['search'] });
+    const app = await buildApp(runtime, { rateLimit: false });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+    try {
+      const path = `/workspaces/${workspace.id}/search`;
+      const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+      const requests = queries.map((query) => ({ method: 'POST' as const, path, headers, body: JSON.stringify({ query, mode: 'text', limit: 10 }) }));
+
+      // A short warm-up so neither side pays first-call costs inside the measurement.
+      await autocannon({ url: address, connections: 2, duration: 1, pipelining: 1, requests });
+      log(`HTTP: ${connections} keep-alive connections for ${seconds} s`);
+      const http = await autocannon({ url: address, connections, duration: seconds, pipelining: 1, requests });
+
+      log(`in-process: ${connections} concurrent callers for ${seconds} s`);
+      const inProcess = await measureInProcess(
+        (query) => search({ database, embedder }, context, 'text', { query, limit: 10 }),
+        queries,
+        connections,
+        seconds,
+      );
+      const requestsPerSecond = Math.round(http.requests.total / seconds);
+      return {
+        scenario: 'api-search',
+        documents: corpus.length,
+        chunks,
+        queries: queries.length,
+        connections,
+        seconds,
+        http: {
+          requestsPerSecond,
+          latencyMs: { p50: http.latency.p50, p99: http.latency.p99, average: http.latency.average },
+          non2xx: http.non2xx,
+          errors: http.errors + http.timeouts,
+        },
+        inProcess,
+        ratio: Number((requestsPerSecond / Math.max(inProcess.searchesPerSecond, 1)).toFixed(3)),
+      };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+function numberArgument(name: string): number | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index < 0) return undefined;
+  const value = Number(process.argv[index + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await runApiSearchBenchmark({
+    seconds: numberArgument('seconds'),
+    documents: numberArgument('documents'),
+    connections: numberArgument('connections'),
+    log: (message) => process.stderr.write(`${message}\n`),
+  });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(
+    `POST /workspaces/:id/search (text): ${result.http.requestsPerSecond} req/s over HTTP (p50 ${result.http.latencyMs.p50} ms) vs ` +
+      `${result.inProcess.searchesPerSecond} searches/s in-process (p50 ${result.inProcess.latencyMs.p50} ms): ratio ${result.ratio}\n`,
+  );
+}

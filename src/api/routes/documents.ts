@@ -1,0 +1,194 @@
+// /workspaces/:id/documents: upload (JSON text or a multipart file, through the same ingestion
+// pipeline as `ragspace ingest`), list, read (optionally with chunks), delete, and the status of
+// large uploads, which are answered 202 and ingested by the in-process job queue.
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { validationError } from '../../errors.ts';
+import {
+  deleteDocument,
+  getDocument,
+  ingestDocument,
+  listDocuments,
+  type DocumentInput,
+  type IngestionDependencies,
+  type IngestOptions,
+} from '../../ingestion/documents.ts';
+import { resolveContentType } from '../../ingestion/loaders/index.ts';
+import { notFound } from '../../errors.ts';
+import { parseInput } from '../../tenancy/validation.ts';
+import { access } from '../access.ts';
+import { workspaceContextOf } from '../plugins/authentication.ts';
+import type { RouteModule } from '../route-module.ts';
+import { idParamsSchema, noContentSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
+import {
+  documentDetailsSchema,
+  documentParamsSchema,
+  documentQuerySchema,
+  documentSummarySchema,
+  ingestionJobSchema,
+  ingestResultSchema,
+  jobParamsSchema,
+  jsonDocumentBodySchema,
+  multipartDocumentBodySchema,
+  multipartFieldsSchema,
+  uploadQuerySchema,
+} from '../schemas/documents.ts';
+
+const tags = ['documents'];
+
+interface Upload {
+  input: DocumentInput;
+  options: IngestOptions;
+  sizeBytes: number;
+}
+
+function fromJson(body: unknown): Upload {
+  const { chunkSize, chunkOverlap, graph, ...document } = parseInput(jsonDocumentBodySchema, body);
+  return { input: document, options: { chunkSize, chunkOverlap, graph }, sizeBytes: Buffer.byteLength(document.content) };
+}
+
+/** Reads one file part (field "file") and the text fields, in whatever order they arrive. */
+async function fromMultipart(request: FastifyRequest): Promise<Upload> {
+  const fields: Record<string, string> = {};
+  let file: { name: string; type: string; content: Buffer } | undefined;
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      const content = await part.toBuffer();
+      if (part.fieldname !== 'file' || file) throw validationError('Send exactly one file, in the form field "file"');
+      file = { name: part.filename, type: part.mimetype, content };
+    } else {
+      fields[part.fieldname] = String(part.value);
+    }
+  }
+  if (!file) throw validationError('The form has no file: send the document in the form field "file"');
+  const { chunkSize, chunkOverlap, graph, ...named } = parseInput(multipartFieldsSchema, fields);
+  // Clients send application/octet-stream when they do not know; the extension decides then.
+  const declaredType = file.type && file.type !== 'application/octet-stream' ? file.type : undefined;
+  const input: DocumentInput = {
+    source: named.source ?? file.name,
+    content: file.content,
+    title: named.title,
+    contentType: named.contentType ?? declaredType,
+    metadata: named.metadata,
+  };
+  return { input, options: { chunkSize, chunkOverlap, graph }, sizeBytes: file.content.byteLength };
+}
+
+export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs, asyncUploadThresholdBytes: asyncThresholdBytes }) => {
+  const { database, config } = runtime;
+  const ingestion: IngestionDependencies = {
+    database,
+    embedder: runtime.embedder,
+    listeners: runtime.documentListeners,
+  };
+
+  // Only this route file parses multipart; elsewhere a form upload is a 415.
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: config.bodyLimitBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 21 },
+  });
+
+  app.post('/workspaces/:id/documents', {
+    config: { access: access.workspace('documents:write') },
+    schema: {
+      tags,
+      summary: 'Add or replace a document (JSON text or a multipart file upload)',
+      description: [
+        'The source identifies the document in the workspace: sending an existing source replaces it (200, status updated),',
+        'the same content again changes nothing (200, unchanged); a new source answers 201.',
+        `Uploads of ${asyncThresholdBytes} bytes or more (or with ?async=true) answer 202 with a job to poll at`,
+        '/workspaces/{id}/documents/jobs/{jobId}. Jobs run in this server process, one at a time.',
+      ].join(' '),
+      params: idParamsSchema,
+      querystring: uploadQuerySchema,
+      body: {
+        content: {
+          'application/json': { schema: jsonDocumentBodySchema },
+          'multipart/form-data': { schema: multipartDocumentBodySchema },
+        },
+      },
+      response: {
+        200: ingestResultSchema,
+        201: ingestResultSchema,
+        202: z.object({ job: ingestionJobSchema }),
+      },
+    },
+    handler: async (request, reply) => {
+      const context = workspaceContextOf(request);
+      const upload = request.isMultipart() ? await fromMultipart(request) : fromJson(request.body);
+      // Refuse an unsupported type now (415), not later inside a background job.
+      resolveContentType(upload.input);
+
+      if (request.query.async === true || upload.sizeBytes >= asyncThresholdBytes) {
+        const job = ingestionJobs.enqueue({
+          workspaceId: context.workspaceId,
+          source: upload.input.source,
+          sizeBytes: upload.sizeBytes,
+          run: async () => {
+            const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+            return { documentId: result.document.id, status: result.status, chunkCount: result.chunkCount };
+          },
+        });
+        reply.header('location', `/workspaces/${context.workspaceId}/documents/jobs/${job.id}`);
+        return reply.code(202).send({ job });
+      }
+
+      const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+      return reply.code(result.status === 'created' ? 201 : 200).send(result);
+    },
+  });
+
+  app.get('/workspaces/:id/documents/jobs/:jobId', {
+    config: { access: access.workspace('documents:write') },
+    schema: {
+      tags,
+      summary: 'The status of a background upload (kept in the server process that accepted it)',
+      params: jobParamsSchema,
+      response: { 200: ingestionJobSchema },
+    },
+    handler: async (request) => {
+      const job = ingestionJobs.get(workspaceContextOf(request).workspaceId, request.params.jobId);
+      if (!job) throw notFound(`Ingestion job ${request.params.jobId} not found in this workspace (or in this server process)`);
+      return job;
+    },
+  });
+
+  app.get('/workspaces/:id/documents', {
+    config: { access: access.workspace('search', 'documents:write') },
+    schema: {
+      tags,
+      summary: "List a workspace's documents, oldest first",
+      params: idParamsSchema,
+      querystring: pageQuerySchema,
+      response: { 200: pageSchema(documentSummarySchema) },
+    },
+    handler: async (request) => listDocuments(database, workspaceContextOf(request), request.query),
+  });
+
+  app.get('/workspaces/:id/documents/:docId', {
+    config: { access: access.workspace('search', 'documents:write') },
+    schema: {
+      tags,
+      summary: 'Get a document, with its chunks on request',
+      params: documentParamsSchema,
+      querystring: documentQuerySchema,
+      response: { 200: documentDetailsSchema },
+    },
+    handler: async (request) =>
+      getDocument(database, workspaceContextOf(request), request.params.docId, { includeChunks: request.query.include === 'chunks' }),
+  });
+
+  app.delete('/workspaces/:id/documents/:docId', {
+    config: { access: access.workspace('documents:write') },
+    schema: {
+      tags,
+      summary: 'Delete a document, its chunks and its knowledge-graph facts',
+      params: documentParamsSchema,
+      response: { 204: noContentSchema },
+    },
+    handler: async (request, reply) => {
+      await deleteDocument(ingestion, workspaceContextOf(request), request.params.docId);
+      return reply.code(204).send();
+    },
+  });
+};

@@ -1,0 +1,159 @@
+// Request and response schemas of documents, ingestion jobs and search.
+import { z } from 'zod';
+
+const timestamp = z.date().describe('ISO 8601 date-time');
+const metadataSchema = z.record(z.string(), z.unknown()).describe('Free-form JSON object stored with the document (at most 16 KB)');
+
+const ingestOptionFields = {
+  chunkSize: z.number().int().min(32).max(8000).optional().describe('Tokens per chunk (default 512)'),
+  chunkOverlap: z.number().int().min(0).max(4000).optional().describe('Tokens shared by neighbouring chunks (default 64)'),
+  graph: z.boolean().optional().describe('false: do not extract knowledge-graph facts from this document'),
+};
+
+export const jsonDocumentBodySchema = z.strictObject({
+  source: z.string().min(1).max(2000).describe("The document's identity in the workspace (path, URL, id); re-sending a source replaces it"),
+  title: z.string().min(1).max(500).optional(),
+  content: z.string().min(1).describe('The document text (Markdown, plain text or HTML)'),
+  contentType: z.string().min(1).max(200).optional().describe('text/markdown, text/plain or text/html; default: from the source extension'),
+  metadata: metadataSchema.optional(),
+  ...ingestOptionFields,
+});
+
+/** Multipart form fields (documentation; the route reads the stream itself). */
+export const multipartDocumentBodySchema = z.object({
+  file: z.string().meta({ format: 'binary' }).describe('The document: .md, .txt, .html or .pdf'),
+  source: z.string().optional().describe('Default: the file name'),
+  title: z.string().optional(),
+  contentType: z.string().optional().describe("Default: the file part's Content-Type, else the extension"),
+  metadata: z.string().optional().describe('A JSON object, as text'),
+  chunkSize: z.string().optional(),
+  chunkOverlap: z.string().optional(),
+  graph: z.enum(['true', 'false']).optional(),
+});
+
+/** Multipart text fields, parsed from strings. */
+export const multipartFieldsSchema = z.strictObject({
+  source: z.string().min(1).max(2000).optional(),
+  title: z.string().min(1).max(500).optional(),
+  contentType: z.string().min(1).max(200).optional(),
+  metadata: z
+    .string()
+    .transform((text, context) => {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      } catch {
+        // Reported below.
+      }
+      context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    })
+    .optional(),
+  chunkSize: z.coerce.number().int().min(32).max(8000).optional(),
+  chunkOverlap: z.coerce.number().int().min(0).max(4000).optional(),
+  graph: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+});
+
+export const uploadQuerySchema = z.object({
+  async: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .describe('true: always answer 202 with a job; by default only large uploads do'),
+});
+
+export const documentSummarySchema = z
+  .object({
+    id: z.uuid(),
+    workspaceId: z.uuid(),
+    source: z.string(),
+    title: z.string(),
+    contentType: z.string(),
+    contentHash: z.string(),
+    metadata: z.record(z.string(), z.unknown()),
+    tokenCount: z.number().int(),
+    chunkCount: z.number().int(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Document' });
+
+export const documentChunkSchema = z
+  .object({
+    id: z.uuid(),
+    position: z.number().int(),
+    content: z.string(),
+    headingPath: z.array(z.string()),
+    tokenCount: z.number().int(),
+    metadata: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'DocumentChunk' });
+
+export const documentDetailsSchema = documentSummarySchema
+  .extend({ chunks: z.array(documentChunkSchema).optional().describe('Present with ?include=chunks') })
+  .meta({ id: 'DocumentWithChunks' });
+
+export const ingestResultSchema = z
+  .object({
+    document: documentSummarySchema,
+    status: z.enum(['created', 'updated', 'unchanged']),
+    chunkCount: z.number().int(),
+  })
+  .meta({ id: 'IngestResult' });
+
+export const ingestionJobSchema = z
+  .object({
+    id: z.uuid(),
+    workspaceId: z.uuid(),
+    source: z.string(),
+    sizeBytes: z.number().int(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    result: z
+      .object({ documentId: z.uuid(), status: z.enum(['created', 'updated', 'unchanged']), chunkCount: z.number().int() })
+      .nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'IngestionJob' });
+
+export const documentParamsSchema = z.object({ id: z.uuid(), docId: z.uuid().describe('Document id') });
+export const jobParamsSchema = z.object({ id: z.uuid(), jobId: z.uuid().describe('Ingestion job id') });
+export const documentQuerySchema = z.object({
+  include: z.enum(['chunks']).optional().describe('chunks: also return the document\'s chunks in order'),
+});
+
+const filtersSchema = z
+  .strictObject({
+    documentIds: z.array(z.uuid()).min(1).max(1000).optional().describe('Only chunks of these documents'),
+    metadata: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .describe('Only documents whose metadata has all these key/value pairs'),
+  })
+  .optional();
+
+export const searchBodySchema = z.strictObject({
+  query: z.string().trim().min(1).max(8000),
+  mode: z.enum(['vector', 'text', 'hybrid']).default('hybrid').describe('vector similarity, BM25 text, or their fusion'),
+  limit: z.number().int().min(1).max(100).default(10),
+  filters: filtersSchema,
+});
+
+export const searchHitSchema = z
+  .object({
+    chunkId: z.uuid(),
+    documentId: z.uuid(),
+    title: z.string(),
+    source: z.string(),
+    headingPath: z.array(z.string()),
+    content: z.string(),
+    position: z.number().int(),
+    score: z.number().describe('The score hits are ordered by: cosine similarity, BM25, or the fused score'),
+    scores: z.object({ vector: z.number().optional(), text: z.number().optional(), hybrid: z.number().optional() }),
+  })
+  .meta({ id: 'SearchHit' });
