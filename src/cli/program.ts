@@ -1,5 +1,7 @@
 // The `ragspace` command tree. Each command group registers itself from its own file.
 import { Command } from 'commander';
+import { registerEvalCommand } from './commands/eval.ts';
+import { registerIngestCommand } from './commands/ingest.ts';
 import { registerKeyCommands } from './commands/key.ts';
 import { registerOrganizationCommands } from './commands/organization.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -15,5 +17,7 @@ export function buildProgram(): Command {
   registerOrganizationCommands(program);
   registerWorkspaceCommands(program);
   registerKeyCommands(program);
+  registerIngestCommand(program);
+  registerEvalCommand(program);
   return program;
 }

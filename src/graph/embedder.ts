@@ -1,13 +1,9 @@
-// The embedder the graph needs. Structurally the same as the ingestion embedders, so any of them
-// can be passed in; the graph only stores and compares vectors produced by one named embedder.
+// The embedder the graph needs is the deployment's embedder (src/ingestion/embedders). The graph
+// stores each vector with the embedder's name and only compares vectors of the same embedder.
 import { validationError } from '../errors.ts';
+import type { Embedder } from '../ingestion/embedders/embedder.ts';
 
-export interface GraphEmbedder {
-  readonly name: string;
-  readonly dimensions: number;
-  embedDocuments(texts: string[]): Promise<number[][]>;
-  embedQuery(text: string): Promise<number[]>;
-}
+export type GraphEmbedder = Embedder;
 
 /** Embeds `texts` and checks the embedder kept its promise about count and dimension. */
 export async function embedAll(embedder: GraphEmbedder, texts: string[]): Promise<number[][]> {

@@ -197,28 +197,18 @@ async function storeDocument(
       prepared.tokenCount,
       prepared.chunks.length,
     ];
-    let written: DocumentSummary;
-    if (existing) {
-      ({
-        rows: [written],
-      } = await transaction.query<DocumentSummary>(
-        `UPDATE documents AS d SET source = $3, title = $4, content_type = $5, content_hash = $6, metadata = $7,
+    const write = existing
+      ? `UPDATE documents AS d SET source = $3, title = $4, content_type = $5, content_hash = $6, metadata = $7,
            token_count = $8, chunk_count = $9, updated_at = now()
-         WHERE d.workspace_id = $1 AND d.id = $2 RETURNING ${summaryColumns}`,
-        parameters,
-      ));
+         WHERE d.workspace_id = $1 AND d.id = $2 RETURNING ${summaryColumns}`
+      : `INSERT INTO documents AS d (workspace_id, id, source, title, content_type, content_hash, metadata, token_count, chunk_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${summaryColumns}`;
+    const { rows } = await transaction.query<DocumentSummary>(write, parameters);
+    if (existing) {
       await transaction.query('DELETE FROM chunks WHERE workspace_id = $1 AND document_id = $2', [workspaceId, documentId]);
-    } else {
-      ({
-        rows: [written],
-      } = await transaction.query<DocumentSummary>(
-        `INSERT INTO documents AS d (workspace_id, id, source, title, content_type, content_hash, metadata, token_count, chunk_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${summaryColumns}`,
-        parameters,
-      ));
     }
     await insertChunks(transaction, workspaceId, documentId, prepared.chunks);
-    return { document: written!, status: existing ? ('updated' as const) : ('created' as const) };
+    return { document: rows[0]!, status: existing ? ('updated' as const) : ('created' as const) };
   });
 }
 
@@ -349,6 +339,16 @@ export function listDocuments(database: Database, context: WorkspaceContext, pag
       [context.workspaceId, ...clauses.parameters],
     );
     return toPage(rows, page);
+  });
+}
+
+/** How many documents the workspace holds. */
+export function countDocuments(database: Database, context: WorkspaceContext): Promise<number> {
+  return withWorkspace(database, context, async (transaction) => {
+    const { rows } = await transaction.query<{ count: number }>('SELECT count(*)::integer AS count FROM documents WHERE workspace_id = $1', [
+      context.workspaceId,
+    ]);
+    return rows[0]!.count;
   });
 }
 

@@ -16,6 +16,24 @@ import { acmeDocuments, embedder, globexDocuments, ingestAll } from './fixtures.
 
 const keyPepper = 'chat-api-test-pepper-0123456789abcdefghij';
 
+interface ChatBody {
+  session_id: string;
+  message: string;
+  model: string;
+  citations: Array<{ source: string }>;
+  error: { code: string; message: string };
+}
+
+interface SessionBody {
+  id: string;
+  items: Array<{ id: string }>;
+  messages: Array<{ role: string; status: string; content: string }>;
+  error: { code: string };
+}
+
+const chatJson = async (response: Response) => (await response.json()) as ChatBody;
+const sessionJson = async (response: Response) => (await response.json()) as SessionBody;
+
 interface Served {
   app: FastifyInstance;
   baseUrl: string;
@@ -107,7 +125,7 @@ describe('the chat API', () => {
     model.script({ toolCalls: [{ name: 'hybrid_search', arguments: { query: 'support hours' } }] }, { content: 'From 8am to 6pm [1].' });
     const response = await post(withModel, acme.workspaceId, acmeKey, { message: 'When is support open?', customer_id: 'customer-42' });
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await chatJson(response);
     expect(body).toMatchObject({
       message: 'From 8am to 6pm [1].',
       model: 'test-model',
@@ -115,9 +133,9 @@ describe('the chat API', () => {
       tool_calls: [{ name: 'hybrid_search', arguments: { query: 'support hours' }, summary: expect.any(String) }],
       usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number), total_tokens: expect.any(Number) },
     });
-    const session = await (await get(withModel, `/workspaces/${acme.workspaceId}/sessions/${body.session_id}`, acmeKey)).json();
+    const session = await sessionJson(await get(withModel, `/workspaces/${acme.workspaceId}/sessions/${body.session_id}`, acmeKey));
     expect(session).toMatchObject({ id: body.session_id, customer_id: 'customer-42' });
-    expect(session.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    expect(session.messages.map((message) => message.role)).toEqual(['user', 'assistant']);
   });
 
   it('streams Server-Sent Events in order: session, tool_call, tool_result, tokens, citations, usage, done', async () => {
@@ -158,10 +176,10 @@ describe('the chat API', () => {
     controller.abort();
     await eventually(() => model.abandonedRequests === abandonedBefore + 1, 'the model request to be abandoned');
     await eventually(async () => {
-      const session = await (await get(withModel, `/workspaces/${acme.workspaceId}/sessions/${sessionId}`, acmeKey)).json();
+      const session = await sessionJson(await get(withModel, `/workspaces/${acme.workspaceId}/sessions/${sessionId}`, acmeKey));
       return session.messages.length === 2;
     }, 'the interrupted answer to be stored');
-    const session = await (await get(withModel, `/workspaces/${acme.workspaceId}/sessions/${sessionId}`, acmeKey)).json();
+    const session = await sessionJson(await get(withModel, `/workspaces/${acme.workspaceId}/sessions/${sessionId}`, acmeKey));
     expect(session.messages[1]).toMatchObject({ role: 'assistant', content: 'Partial answer ', status: 'interrupted' });
   });
 
@@ -171,39 +189,39 @@ describe('the chat API', () => {
     expect(events.map((event) => event.event)).toEqual(['session', 'error']);
     expect(JSON.parse(events[1]!.data)).toMatchObject({ code: 'upstream_error', message: expect.stringContaining('HTTP 503') });
     const sessionId = JSON.parse(events[0]!.data).session_id;
-    const session = await (await get(withModel, `/workspaces/${acme.workspaceId}/sessions/${sessionId}`, acmeKey)).json();
-    expect(session.messages.map((message: { status: string }) => message.status)).toEqual(['complete', 'failed']);
+    const session = await sessionJson(await get(withModel, `/workspaces/${acme.workspaceId}/sessions/${sessionId}`, acmeKey));
+    expect(session.messages.map((message) => message.status)).toEqual(['complete', 'failed']);
   });
 
   it('times out a model that stops answering', async () => {
     model.script({ hangAfter: ['Thinking'] });
     const response = await post(withModel, acme.workspaceId, acmeKey, { message: 'Slow question' });
     expect(response.status).toBe(504);
-    expect((await response.json()).error).toMatchObject({ code: 'upstream_timeout' });
+    expect((await chatJson(response)).error).toMatchObject({ code: 'upstream_timeout' });
   });
 
   it('answers offline with the extractive model, citing its own workspace only', async () => {
     const response = await post(offline, globex.workspaceId, globexKey, { message: 'What are the salary bands for engineers?' });
-    const body = await response.json();
+    const body = await chatJson(response);
     expect(body.model).toBe('extractive');
     expect(body.message).toContain('120,000 to 190,000 dollars');
-    expect(body.citations.map((citation: { source: string }) => citation.source)).toEqual(['salaries.md']);
+    expect(body.citations.map((citation) => citation.source)).toEqual(['salaries.md']);
   });
 
   it('keeps workspaces apart and checks input', async () => {
     const mismatch = await post(offline, globex.workspaceId, acmeKey, { message: 'hi' });
     expect(mismatch.status).toBe(403);
-    expect((await mismatch.json()).error.code).toBe('workspace_mismatch');
+    expect((await chatJson(mismatch)).error.code).toBe('workspace_mismatch');
 
     const searchOnly = await keyFor(acme, ['search']);
     const noScope = await post(offline, acme.workspaceId, searchOnly, { message: 'hi' });
     expect(noScope.status).toBe(403);
-    expect((await noScope.json()).error.code).toBe('insufficient_scope');
+    expect((await chatJson(noScope)).error.code).toBe('insufficient_scope');
 
-    const acmeTurn = await (await post(offline, acme.workspaceId, acmeKey, { message: 'refunds' })).json();
+    const acmeTurn = await chatJson(await post(offline, acme.workspaceId, acmeKey, { message: 'refunds' }));
     const foreignSession = await post(offline, globex.workspaceId, globexKey, { message: 'hi', session_id: acmeTurn.session_id, stream: true });
     expect(foreignSession.status).toBe(404);
-    expect((await foreignSession.json()).error.code).toBe('not_found');
+    expect((await chatJson(foreignSession)).error.code).toBe('not_found');
     expect((await get(offline, `/workspaces/${globex.workspaceId}/sessions/${acmeTurn.session_id}`, globexKey)).status).toBe(404);
 
     const unknownAgent = await post(offline, acme.workspaceId, acmeKey, { message: 'hi', agent_id: 'nobody' });
@@ -216,9 +234,9 @@ describe('the chat API', () => {
   });
 
   it('lists and deletes sessions', async () => {
-    const turn = await (await post(offline, globex.workspaceId, globexKey, { message: 'salary' })).json();
-    const listed = await (await get(offline, `/workspaces/${globex.workspaceId}/sessions?limit=100`, globexKey)).json();
-    expect(listed.items.map((session: { id: string }) => session.id)).toContain(turn.session_id);
+    const turn = await chatJson(await post(offline, globex.workspaceId, globexKey, { message: 'salary' }));
+    const listed = await sessionJson(await get(offline, `/workspaces/${globex.workspaceId}/sessions?limit=100`, globexKey));
+    expect(listed.items.map((session) => session.id)).toContain(turn.session_id);
     const removed = await fetch(`${offline.baseUrl}/workspaces/${globex.workspaceId}/sessions/${turn.session_id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${globexKey}` },

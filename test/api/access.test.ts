@@ -141,6 +141,8 @@ describe('authentication and tenant scope', () => {
         expect(response.statusCode, `${method} ${url}`).toBe(403);
         expect(response.json().error.code, `${method} ${url}`).toBe('workspace_mismatch');
       }
+      const head = await api.app.inject({ method: 'HEAD', url: `/workspaces/${workspaceB.context.workspaceId}`, headers: bearer(workspaceA.adminSecret) });
+      expect(head.statusCode).toBe(403);
       const agentsAfter = (await inject('GET', `/workspaces/${workspaceB.context.workspaceId}/agents`, bearer(workspaceB.adminSecret))).body;
       expect(agentsAfter).toBe(agentsBefore);
     });

@@ -178,6 +178,7 @@ describe('over HTTP', () => {
     );
     expect(spec.paths['/workspaces/{id}/api-keys'].post.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
     expect(spec.components.schemas.Error).toBeDefined();
+    expect(Object.keys(spec.paths['/workspaces/{id}/documents'].post.requestBody.content)).toEqual(['application/json', 'multipart/form-data']);
     const docs = await call('GET', '/docs');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toContain('text/html');

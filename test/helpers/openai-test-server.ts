@@ -26,6 +26,8 @@ export interface ReceivedRequest {
     temperature?: number;
   };
   headers: http.IncomingHttpHeaders;
+  /** Milliseconds from the end of the request body to the first byte of the reply (the "model time"). */
+  firstByteMs: number;
 }
 
 export interface OpenAITestServer {
@@ -57,8 +59,15 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
         response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
         return;
       }
+      const received = performance.now();
       const body = JSON.parse(raw) as ReceivedRequest['body'];
-      requests.push({ body, headers: request.headers });
+      const record: ReceivedRequest = { body, headers: request.headers, firstByteMs: 0 };
+      requests.push(record);
+      const originalWriteHead = response.writeHead.bind(response);
+      response.writeHead = ((...args: Parameters<typeof response.writeHead>) => {
+        record.firstByteMs = performance.now() - received;
+        return originalWriteHead(...args);
+      }) as typeof response.writeHead;
       const reply = queue.shift() ?? { status: 500, message: 'the test did not script a reply for this request' };
       counter += 1;
       const id = `chatcmpl-test-${counter}`;

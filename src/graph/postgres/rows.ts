@@ -11,10 +11,8 @@ function requiredIsoString(value: unknown): string {
   return toIsoString(value) ?? new Date(0).toISOString();
 }
 
-/** pgvector's text form; sent as a parameter and cast with ::vector, never interpolated. */
-export function toVectorLiteral(vector: readonly number[]): string {
-  return `[${vector.join(',')}]`;
-}
+// pgvector's text form; sent as a parameter and cast with ::vector, never interpolated.
+export { toVectorLiteral } from '../../ingestion/embedders/embedder.ts';
 
 export const entityColumns = `e.id::text AS id, e.name, e.normalized_name, e.entity_type, e.summary, e.aliases`;
 

@@ -1,5 +1,7 @@
 // Runs a test collection's queries against a workspace that holds its corpus (ingested with
 // `ragspace ingest --beir`, so each document's source is its corpus id) and scores the rankings.
+import { withWorkspace } from '../../db/workspace-scope.ts';
+import type { Database } from '../../db/database.ts';
 import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import type { HybridOptions } from '../hybrid-search.ts';
 import { maximumSearchLimit, type SearchDependencies } from '../search-request.ts';
@@ -48,4 +50,16 @@ export async function evaluateWorkspace(
   }
   const evaluation = evaluateRankings(rankings, qrels, { cutoff, recallDepth });
   return { ...evaluation, mode: options.mode, meanQueryMs: judged.length ? elapsed / judged.length : 0 };
+}
+
+/** How many of the judged documents the workspace holds (0 means the corpus was not ingested there). */
+export function countJudgedDocuments(database: Database, context: WorkspaceContext, qrels: ReadonlyMap<string, Judgements>): Promise<number> {
+  const sources = [...new Set([...qrels.values()].flatMap((judgements) => [...judgements.keys()]))];
+  return withWorkspace(database, context, async (transaction) => {
+    const { rows } = await transaction.query<{ count: number }>(
+      'SELECT count(*)::integer AS count FROM documents WHERE workspace_id = $1 AND source = ANY ($2::text[])',
+      [context.workspaceId, sources],
+    );
+    return rows[0]!.count;
+  });
 }

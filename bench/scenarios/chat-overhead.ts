@@ -1,0 +1,132 @@
+// Server-side overhead of one chat turn: time to first token at the client minus the model's own
+// time to its first token, with a local OpenAI-compatible server that answers at once. The turn
+// makes one tool call (hybrid_search) and then answers, so the overhead covers auth, session and
+// history, two model round trips' plumbing, the search itself and persistence.
+//
+// Standalone: node --import tsx bench/scenarios/chat-overhead.ts [--turns 40]
+import { pathToFileURL } from 'node:url';
+import { createParser } from 'eventsource-parser';
+import { pino } from 'pino';
+import { buildApp } from '../../src/api/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { migrate } from '../../src/db/migrations.ts';
+import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
+import { ingestDocument } from '../../src/ingestion/documents.ts';
+import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
+import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { createApiKey } from '../../src/tenancy/api-keys.ts';
+import { createOrganization } from '../../src/tenancy/organizations.ts';
+import { createWorkspace } from '../../src/tenancy/workspaces.ts';
+import { startOpenAITestServer } from '../../test/helpers/openai-test-server.ts';
+
+export interface ChatOverheadResult {
+  scenario: 'chat-overhead';
+  turns: number;
+  documents: number;
+  /** Client-side time to the first token event, per turn. */
+  timeToFirstTokenMs: { p50: number; p99: number };
+  /** Time the model server spent before its first byte, summed over the turn's two model calls. */
+  modelTimeMs: { p50: number };
+  /** The difference: what ragspace adds before the user sees text. */
+  serverOverheadMs: { p50: number; p99: number };
+  /** A non-streaming turn end to end, for comparison. */
+  wholeTurnMs: { p50: number };
+}
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Number((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0).toFixed(2));
+}
+
+async function firstTokenAfter(response: Response, started: number): Promise<number> {
+  let firstToken = 0;
+  const parser = createParser({
+    onEvent: (event) => {
+      if (event.event === 'token' && firstToken === 0) firstToken = performance.now() - started;
+    },
+  });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parser.feed(decoder.decode(value, { stream: true }));
+  }
+  return firstToken;
+}
+
+export async function runChatOverheadBenchmark(options: { turns?: number; log?: (message: string) => void } = {}): Promise<ChatOverheadResult> {
+  const turns = options.turns ?? 40;
+  const log = options.log ?? (() => undefined);
+  const database = await createMemoryDatabase();
+  const model = await startOpenAITestServer();
+  const embedder = createLocalEmbedder();
+  try {
+    await migrate(database);
+    await ensureDeploymentEmbedder(database, embedder);
+    const organization = await createOrganization(database, { name: 'Bench chat' });
+    const workspace = await createWorkspace(database, { organization: organization.id, name: 'Support' });
+    const context = { organizationId: organization.id, workspaceId: workspace.id, graphGroup: workspace.graphGroup, apiKeyId: null, customerId: null, scopes: ['chat' as const] };
+    const documents = 50;
+    log(`ingesting ${documents} documents`);
+    for (let index = 0; index < documents; index += 1) {
+      await ingestDocument({ database, embedder }, context, {
+        source: `faq-${index}.md`,
+        content: `# Question ${index}\n\nProduct ${index} ships within ${index % 7} days. Returns of product ${index} are accepted for ${index % 30} days after delivery.`,
+      });
+    }
+    const config = loadConfig({ LOG_LEVEL: 'silent', OPENAI_BASE_URL: model.baseUrl, CHAT_MODEL: 'bench-model', CHAT_MAX_RETRIES: '0' });
+    const runtime = { config, logger: pino({ level: 'silent' }), database, keyPepper: 'bench-pepper-0123456789abcdef0123456789', embedder, embedded: false, isOwner: true, close: async () => undefined } as unknown as Runtime;
+    const { secret } = await createApiKey(database, runtime.keyPepper, context, { scopes: ['chat'] });
+    const app = await buildApp(runtime, { rateLimit: false });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `${address}/workspaces/${workspace.id}/chat`;
+    const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+    const scriptTurn = () =>
+      model.script({ toolCalls: [{ name: 'hybrid_search', arguments: { query: 'returns of product 12' } }] }, { content: 'Returns are accepted for 12 days [1].' });
+
+    try {
+      const firstTokens: number[] = [];
+      const modelTimes: number[] = [];
+      const wholeTurns: number[] = [];
+      for (let turn = -3; turn < turns; turn += 1) {
+        scriptTurn();
+        const requestsBefore = model.requests.length;
+        const started = performance.now();
+        const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ message: 'How long can I return product 12?', stream: true }) });
+        const firstToken = await firstTokenAfter(response, started);
+        const modelTime = model.requests.slice(requestsBefore).reduce((total, request) => total + request.firstByteMs, 0);
+        scriptTurn();
+        const wholeStarted = performance.now();
+        await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ message: 'How long can I return product 12?' }) })).json();
+        // The first turns warm up JIT and caches and are not counted.
+        if (turn < 0) continue;
+        firstTokens.push(firstToken);
+        modelTimes.push(modelTime);
+        wholeTurns.push(performance.now() - wholeStarted);
+      }
+      const overheads = firstTokens.map((value, index) => value - modelTimes[index]!);
+      return {
+        scenario: 'chat-overhead',
+        turns,
+        documents,
+        timeToFirstTokenMs: { p50: percentile(firstTokens, 0.5), p99: percentile(firstTokens, 0.99) },
+        modelTimeMs: { p50: percentile(modelTimes, 0.5) },
+        serverOverheadMs: { p50: percentile(overheads, 0.5), p99: percentile(overheads, 0.99) },
+        wholeTurnMs: { p50: percentile(wholeTurns, 0.5) },
+      };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await model.close();
+    await database.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const turnsIndex = process.argv.indexOf('--turns');
+  const result = await runChatOverheadBenchmark({ turns: turnsIndex > 0 ? Number(process.argv[turnsIndex + 1]) : undefined, log: console.log });
+  console.log(JSON.stringify(result, null, 2));
+}

@@ -1,0 +1,51 @@
+// Chooses the graph's parts from the configuration: the store (GRAPH_BACKEND) and the extraction
+// (an OpenAI-compatible model when one is configured, else the offline extractor). A configured
+// provider is never silently replaced: a Neo4j that cannot be reached fails start-up.
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { GraphExtractor } from './extraction/extractor.ts';
+import { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
+import { createOfflineExtractor } from './extraction/offline-extractor.ts';
+import type { GraphStore } from './graph-store.ts';
+import { createRuleContradictionJudge, type ContradictionJudge } from './indexing/contradictions.ts';
+import { createNeo4jGraphStore, openNeo4jDriver } from './neo4j/neo4j-graph-store.ts';
+import { createPostgresGraphStore } from './postgres/postgres-graph-store.ts';
+
+const defaultExtractionModel = 'gpt-4o-mini';
+
+/** Opens and initialises the configured graph store (neo4j: connects and creates constraints and indexes). */
+export async function openGraphStore(
+  config: Pick<Config, 'graph'>,
+  database: Database,
+  options: { embeddingDimensions?: number; warn?: (message: string) => void } = {},
+): Promise<GraphStore> {
+  if (config.graph.backend === 'postgres') return createPostgresGraphStore(database);
+  const { uri, username, password, database: neo4jDatabase } = config.graph.neo4j;
+  if (!uri) throw new Error('GRAPH_BACKEND=neo4j needs NEO4J_URI');
+  const driver = openNeo4jDriver({ uri, username, password });
+  const store = createNeo4jGraphStore({ driver, database: neo4jDatabase, ...options });
+  try {
+    await store.initialize();
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    throw new Error(`Could not open the Neo4j graph store at ${uri} (database ${neo4jDatabase}): ${(error as Error).message}`);
+  }
+  return store;
+}
+
+export interface GraphExtraction {
+  extractor: GraphExtractor;
+  contradictionJudge: ContradictionJudge;
+}
+
+/** The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else offline. */
+export function createGraphExtraction(config: Pick<Config, 'openai'>): GraphExtraction {
+  const { apiKey, baseUrl, chatModel } = config.openai;
+  if (!apiKey && !baseUrl) return { extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+  const modelName = chatModel ?? defaultExtractionModel;
+  const model = createGraphChatModel({ model: modelName, apiKey, baseUrl });
+  return {
+    extractor: createLlmExtractor({ model, modelName }),
+    contradictionJudge: createLlmContradictionJudge({ model, modelName }),
+  };
+}

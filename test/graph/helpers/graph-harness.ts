@@ -1,0 +1,37 @@
+// The real graph stack over a test database: postgres store, offline extractor, rule judge, test embedder.
+import type { Database } from '../../../src/db/database.ts';
+import { createOfflineExtractor } from '../../../src/graph/extraction/offline-extractor.ts';
+import type { GraphSearchDependencies } from '../../../src/graph/graph-search.ts';
+import { createRuleContradictionJudge } from '../../../src/graph/indexing/contradictions.ts';
+import { createGraphIndexer, type GraphIndexer } from '../../../src/graph/indexing/graph-indexer.ts';
+import { createPostgresGraphStore } from '../../../src/graph/postgres/postgres-graph-store.ts';
+import type { WorkspaceContext } from '../../../src/tenancy/workspace-context.ts';
+import { fixtureDocument } from './graph-fixtures.ts';
+import { createTestEmbedder } from './test-embedder.ts';
+
+export interface GraphHarness extends GraphSearchDependencies {
+  indexer: GraphIndexer;
+  /** Indexes a fixture file as a new document; returns its document id. */
+  indexFixture(context: WorkspaceContext, name: string, documentId?: string): Promise<string>;
+}
+
+export function createPostgresGraphHarness(database: Database): GraphHarness {
+  const store = createPostgresGraphStore(database);
+  const embedder = createTestEmbedder();
+  const indexer = createGraphIndexer({
+    store,
+    embedder,
+    extractor: createOfflineExtractor(),
+    contradictionJudge: createRuleContradictionJudge(),
+  });
+  return {
+    store,
+    embedder,
+    indexer,
+    async indexFixture(context, name, documentId) {
+      const { document, chunks } = fixtureDocument(name, documentId);
+      await indexer.documentStored(context, document, chunks);
+      return document.id;
+    },
+  };
+}
