@@ -4,7 +4,7 @@
 -- (ARCHITECTURE.md invariant 3): a shared full-text index would compute IDF across tenants.
 -- search_postings holds one row per (workspace, lexeme, chunk), written by a trigger from the
 -- chunk's generated search_vector; search_statistics keeps each workspace's chunk count and
--- total length. Both are tenant tables under the standard RLS policy.
+-- total length. Both are tenant tables under the standard RLS policy, never read across workspaces.
 
 CREATE TABLE search_postings (
   workspace_id uuid NOT NULL,
@@ -105,9 +105,13 @@ CREATE TRIGGER chunks_content_is_immutable BEFORE UPDATE OF content, workspace_i
 -- Ties are broken by chunk id so that results are reproducible.
 -- ---------------------------------------------------------------------------------------------
 
--- BM25 (k1 = 1.2, b = 0.75, Lucene's non-negative IDF), query-term frequency counted, with
--- statistics from this workspace only. Each chunk's terms are summed in lexeme order, so a score
--- does not depend on the order rows arrive in: a plan change cannot move it in its last bit.
+-- BM25 with statistics from this workspace only: k1 = 1.2, b = 0.75, Lucene's non-negative IDF,
+-- query-term frequency counted. Per chunk, score = Σ over query terms of
+--   qtf · ln(1 + (N − df + 0.5) / (df + 0.5)) · tf · (k1 + 1) / (tf + k1 · (1 − b) + k1 · b · length / avgdl).
+-- All arithmetic is in double precision (a bare 0.75 would be numeric, several times slower). Each
+-- contribution is rounded to a whole number of 10⁻⁹ units before summing: sums of such integers
+-- are exact in double precision, so a score does not depend on the order rows arrive in (a plan
+-- change cannot move it in its last bit) and the aggregate needs no sort.
 CREATE FUNCTION bm25_chunk_scores(
   target_workspace_id uuid,
   query_text text,
@@ -117,44 +121,43 @@ CREATE FUNCTION bm25_chunk_scores(
 ) RETURNS TABLE (chunk_id uuid, score double precision)
 LANGUAGE sql STABLE AS $$
   WITH query_terms AS (
-    SELECT term.lexeme, coalesce(array_length(term.positions, 1), 1) AS query_frequency
+    SELECT term.lexeme, coalesce(array_length(term.positions, 1), 1)::double precision AS query_frequency
     FROM unnest(to_tsvector('english', query_text)) AS term
   ),
-  statistics AS (
+  statistics AS MATERIALIZED (
     SELECT s.chunk_count::double precision AS chunk_count,
-           s.total_length::double precision / greatest(s.chunk_count, 1) AS average_length
+           -- k1 · b / avgdl
+           1.2::double precision * 0.75::double precision * s.chunk_count / s.total_length AS length_weight
     FROM search_statistics s
-    WHERE s.workspace_id = target_workspace_id AND s.chunk_count > 0
+    WHERE s.workspace_id = target_workspace_id AND s.total_length > 0
   ),
   matches AS (
-    SELECT p.chunk_id, p.lexeme, p.term_frequency, p.chunk_length, q.query_frequency,
-           count(*) OVER (PARTITION BY p.lexeme) AS document_frequency
+    SELECT p.chunk_id, p.term_frequency::double precision AS term_frequency, p.chunk_length, q.query_frequency,
+           count(*) OVER (PARTITION BY p.lexeme)::double precision AS document_frequency
     FROM search_postings p
     JOIN query_terms q ON q.lexeme = p.lexeme
     WHERE p.workspace_id = target_workspace_id
-  ),
-  admitted AS (
-    SELECT m.* FROM matches m
-    WHERE (document_ids IS NULL AND metadata_filter IS NULL)
-       OR m.chunk_id IN (
-         SELECT c.id FROM chunks c
-         WHERE c.workspace_id = target_workspace_id
-           AND (document_ids IS NULL OR c.document_id = ANY (document_ids))
-           AND (metadata_filter IS NULL OR EXISTS (
-             SELECT 1 FROM documents d
-             WHERE d.workspace_id = target_workspace_id AND d.id = c.document_id AND d.metadata @> metadata_filter)))
   )
-  SELECT a.chunk_id,
-         sum(
-           a.query_frequency
-           * ln(1 + (st.chunk_count - a.document_frequency + 0.5) / (a.document_frequency + 0.5))
-           * a.term_frequency * (1.2 + 1)
-           / (a.term_frequency + 1.2 * (1 - 0.75 + 0.75 * a.chunk_length / st.average_length))
-           ORDER BY a.lexeme
-         ) AS score
-  FROM admitted a CROSS JOIN statistics st
-  GROUP BY a.chunk_id
-  ORDER BY score DESC, a.chunk_id
+  SELECT m.chunk_id,
+         sum(round(
+           m.query_frequency
+           * ln(1::double precision + (st.chunk_count - m.document_frequency + 0.5::double precision) / (m.document_frequency + 0.5::double precision))
+           * m.term_frequency * 2.2::double precision
+           / (m.term_frequency + 0.3::double precision + st.length_weight * m.chunk_length)
+           * 1e9::double precision
+         )) / 1e9::double precision AS score
+  FROM matches m
+  CROSS JOIN statistics st
+  WHERE (document_ids IS NULL AND metadata_filter IS NULL)
+     OR m.chunk_id IN (
+       SELECT c.id FROM chunks c
+       WHERE c.workspace_id = target_workspace_id
+         AND (document_ids IS NULL OR c.document_id = ANY (document_ids))
+         AND (metadata_filter IS NULL OR EXISTS (
+           SELECT 1 FROM documents d
+           WHERE d.workspace_id = target_workspace_id AND d.id = c.document_id AND d.metadata @> metadata_filter)))
+  GROUP BY m.chunk_id
+  ORDER BY score DESC, m.chunk_id
   LIMIT match_count
 $$;
 

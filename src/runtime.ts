@@ -5,8 +5,9 @@ import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createEmbedder } from './ingestion/embedders/create-embedder.ts';
 import { ensureDeploymentEmbedder } from './ingestion/embedders/deployment-embedder.ts';
+import type { DocumentListener } from './ingestion/document-events.ts';
 import type { Embedder } from './ingestion/embedders/embedder.ts';
-import { openGraphStore } from './graph/graph-services.ts';
+import { createConfiguredGraphIndexer, openGraphStore } from './graph/graph-services.ts';
 import type { GraphStore } from './graph/graph-store.ts';
 import type { Logger } from './logger.ts';
 import { resolveKeyPepper } from './tenancy/key-pepper.ts';
@@ -18,6 +19,8 @@ export interface Runtime {
   keyPepper: string;
   /** The deployment's embedder (EMBEDDER); checked at open against the one its chunks were embedded with. */
   embedder: Embedder;
+  /** Told about stored and removed documents (the knowledge graph registers here); none when absent. */
+  documentListeners?: readonly DocumentListener[];
   /** The knowledge graph store (GRAPH_BACKEND: postgres tables in `database`, or Neo4j). */
   graphStore: GraphStore;
   /** The embedded PGlite (not a DATABASE_URL server). */
@@ -50,6 +53,8 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     keyPepper,
     embedder,
     graphStore,
+    // The knowledge graph indexes every stored document (ingest --no-graph passes no listeners).
+    documentListeners: [createConfiguredGraphIndexer(config, graphStore, embedder)],
     embedded,
     isOwner,
     close: async () => {

@@ -1,18 +1,20 @@
 // Requests per second of POST /workspaces/:id/search (text mode, BM25) through a real listening
 // server on 127.0.0.1 with keep-alive connections from autocannon, beside the same search called
 // in-process with the same concurrency: the ratio is what HTTP, auth (one key lookup per request),
-// validation and serialisation cost on top of the search itself.
+// validation and serialisation cost on top of the search itself. autocannon runs in a child process.
 //
 // Standalone: node --import tsx bench/scenarios/api-search.ts [--seconds 5] [--documents 300] [--connections 8]
+import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
+import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
@@ -31,14 +33,48 @@ interface AutocannonResult {
   errors: number;
   timeouts: number;
 }
-type Autocannon = (options: {
+interface LoadOptions {
   url: string;
   connections: number;
   duration: number;
   pipelining: number;
   requests: Array<{ method: 'POST'; path: string; headers: Record<string, string>; body: string }>;
-}) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+}
+type Autocannon = (options: LoadOptions) => Promise<AutocannonResult>;
+
+const loadGeneratorFlag = '--load-generator';
+
+/**
+ * Runs autocannon in a child process, so the load generator does not share the server's event loop
+ * (it would otherwise take a large share of the CPU time being measured).
+ */
+function generateLoad(options: LoadOptions): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), loadGeneratorFlag], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited with code ${code}`));
+      try {
+        resolve(JSON.parse(output) as AutocannonResult);
+      } catch (error) {
+        reject(error);
+      }
+    });
+    child.stdin.end(JSON.stringify(options));
+  });
+}
+
+async function runLoadGenerator(): Promise<void> {
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  const result = await autocannon(JSON.parse(input) as LoadOptions);
+  process.stdout.write(JSON.stringify(result));
+}
 
 const datasetDirectory = new URL('../../../shared/datasets/cisi/', import.meta.url);
 
@@ -147,7 +183,17 @@ export async function runApiSearchBenchmark(options: ApiSearchOptions = {}): Pro
 
     // Request logging off and no rate limit: the measurement is the request path, not log I/O.
     const config = loadConfig({ LOG_LEVEL: 'silent' });
-    const runtime = { config, logger: pino({ level: 'silent' }), database, keyPepper: 'bench-pepper-0123456789abcdef0123456789', embedder, embedded: false, isOwner: true, close: async () => undefined } as unknown as Runtime;
+    const runtime: Runtime = {
+      config,
+      logger: pino({ level: 'silent' }),
+      database,
+      keyPepper: 'bench-pepper-0123456789abcdef0123456789',
+      embedder,
+      graphStore: createPostgresGraphStore(database),
+      embedded: false,
+      isOwner: true,
+      close: async () => undefined,
+    };
     const { secret } = await createApiKey(database, runtime.keyPepper, context, { scopes: ['search'] });
     const app = await buildApp(runtime, { rateLimit: false });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -158,9 +204,9 @@ export async function runApiSearchBenchmark(options: ApiSearchOptions = {}): Pro
       const requests = queries.map((query) => ({ method: 'POST' as const, path, headers, body: JSON.stringify({ query, mode: 'text', limit: 10 }) }));
 
       // A short warm-up so neither side pays first-call costs inside the measurement.
-      await autocannon({ url: address, connections: 2, duration: 1, pipelining: 1, requests });
+      await generateLoad({ url: address, connections: 2, duration: 1, pipelining: 1, requests });
       log(`HTTP: ${connections} keep-alive connections for ${seconds} s`);
-      const http = await autocannon({ url: address, connections, duration: seconds, pipelining: 1, requests });
+      const http = await generateLoad({ url: address, connections, duration: seconds, pipelining: 1, requests });
 
       log(`in-process: ${connections} concurrent callers for ${seconds} s`);
       const inProcess = await measureInProcess(
@@ -202,7 +248,9 @@ function numberArgument(name: string): number | undefined {
   return value;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.includes(loadGeneratorFlag)) {
+  await runLoadGenerator();
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runApiSearchBenchmark({
     seconds: numberArgument('seconds'),
     documents: numberArgument('documents'),

@@ -46,13 +46,11 @@ function buildMessages(agent: Agent, history: Array<{ role: 'user' | 'assistant'
   ];
 }
 
-async function resolveSession(dependencies: ChatDependencies, context: WorkspaceContext, request: ChatRequest, agent: Agent): Promise<Session> {
-  if (request.sessionId) return getSession(dependencies.database, context, request.sessionId);
-  return createSession(dependencies.database, context, {
-    agentId: agent.id,
-    customerId: context.customerId,
-    title: request.message.slice(0, 80),
-  });
+/** The agent a turn runs: the one asked for, else the session's own, else the workspace default. */
+async function resolveAgent(dependencies: ChatDependencies, context: WorkspaceContext, requested: string | undefined, session: Session | undefined): Promise<Agent> {
+  const reference = requested ?? session?.agentId ?? undefined;
+  if (reference) return getAgent(dependencies.database, context, reference);
+  return getDefaultAgent(dependencies.database, context);
 }
 
 async function recordUsage(database: Database, context: WorkspaceContext, result: AgentTurnResult): Promise<void> {
@@ -75,10 +73,11 @@ export async function runChatTurn(
   request: ChatRequest,
   callbacks: ChatCallbacks = {},
 ): Promise<ChatTurn> {
-  const agent = request.agentId
-    ? await getAgent(dependencies.database, context, request.agentId)
-    : await getDefaultAgent(dependencies.database, context);
-  const session = await resolveSession(dependencies, context, request, agent);
+  const existingSession = request.sessionId ? await getSession(dependencies.database, context, request.sessionId) : undefined;
+  const agent = await resolveAgent(dependencies, context, request.agentId, existingSession);
+  const session =
+    existingSession ??
+    (await createSession(dependencies.database, context, { agentId: agent.id, customerId: context.customerId, title: request.message.slice(0, 80) }));
   callbacks.onSession?.(session);
   const history = await loadHistory(dependencies.database, context, session.id, dependencies.config.chat.historyTokenBudget);
   await appendMessages(dependencies.database, context, session.id, [{ role: 'user', content: request.message }]);

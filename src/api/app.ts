@@ -1,7 +1,8 @@
 // The Fastify application. Routes receive the Runtime; nothing here opens databases itself.
-// Order matters: error handling, request ids, auth hooks and OpenAPI are installed on the root
-// instance before any route file is registered, so every route inherits them.
+// Order matters: request ids, error handling, security headers, auth hooks and OpenAPI are installed
+// on the root instance before any route file is registered, so every route inherits them.
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
@@ -16,7 +17,7 @@ import type { RouteDependencies, RouteModule } from './route-module.ts';
 import { coreRoutes } from './routes/index.ts';
 
 export interface AppOptions {
-  /** More route files (e.g. chat and sessions), registered after the core ones with the same hooks. */
+  /** More route files (optional features, tests), registered after routes/index.ts's with the same hooks. */
   extraRoutes?: readonly RouteModule[];
   /** Per-credential limit in this process; false turns it off (benchmarks). */
   rateLimit?: RateLimitOptions | false;
@@ -25,8 +26,12 @@ export interface AppOptions {
   ingestionJobs?: IngestionJobsOptions;
   /** Uploads at least this large are answered 202 and ingested in the background (default 512 KiB). */
   asyncUploadThresholdBytes?: number;
-  /** Version shown in the OpenAPI document. */
+  /** Version shown in the OpenAPI document (default: package.json's). */
   version?: string;
+}
+
+function packageVersion(): string {
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
 const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -59,14 +64,15 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.addHook('onClose', async () => ingestionJobs.drain());
 
   installErrorHandling(app, runtime.config.bodyLimitBytes);
+  // Before authentication, so refusals (401, 403, 429) carry security and CORS headers too.
+  await installSecurityHeaders(app, runtime.config.corsOrigins);
   installAuthentication(app, {
     runtime,
     rateLimiter: options.rateLimit === false ? null : createRateLimiter(options.rateLimit ?? defaultRateLimit),
     lastUsedIntervalSeconds: options.lastUsedIntervalSeconds ?? 60,
     publicPrefixes: [docsPrefix],
   });
-  await installSecurityHeaders(app, runtime.config.corsOrigins);
-  await installOpenApi(app, options.version ?? '0.1.0');
+  await installOpenApi(app, options.version ?? packageVersion());
 
   const dependencies: RouteDependencies = {
     runtime,

@@ -49,14 +49,11 @@ export interface PrincipalResolverOptions {
   lastUsedIntervalSeconds: number;
 }
 
+/** Fixed-length digests let timingSafeEqual compare secrets of any length. */
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Constant-time equality of two secrets of any length (compares fixed-length digests). */
-export function secretsEqual(presented: string, expected: string): boolean {
-  return timingSafeEqual(digest(presented), digest(expected));
-}
 
 function isStale(lastUsedAt: Date | null, intervalSeconds: number): boolean {
   return lastUsedAt === null || Date.now() - new Date(lastUsedAt).getTime() >= intervalSeconds * 1000;

@@ -6,7 +6,9 @@ import type { Database } from '../db/database.ts';
 import type { GraphExtractor } from './extraction/extractor.ts';
 import { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
 import { createOfflineExtractor } from './extraction/offline-extractor.ts';
+import type { GraphEmbedder } from './embedder.ts';
 import type { GraphStore } from './graph-store.ts';
+import { createGraphIndexer, type GraphIndexer } from './indexing/graph-indexer.ts';
 import { createRuleContradictionJudge, type ContradictionJudge } from './indexing/contradictions.ts';
 import { createNeo4jGraphStore, openNeo4jDriver } from './neo4j/neo4j-graph-store.ts';
 import { createPostgresGraphStore } from './postgres/postgres-graph-store.ts';
@@ -48,4 +50,9 @@ export function createGraphExtraction(config: Pick<Config, 'openai'>): GraphExtr
     extractor: createLlmExtractor({ model, modelName }),
     contradictionJudge: createLlmContradictionJudge({ model, modelName }),
   };
+}
+
+/** The document listener that keeps the workspace graphs up to date, with the configured extraction. */
+export function createConfiguredGraphIndexer(config: Pick<Config, 'openai'>, store: GraphStore, embedder: GraphEmbedder): GraphIndexer {
+  return createGraphIndexer({ store, embedder, ...createGraphExtraction(config) });
 }

@@ -6,10 +6,10 @@ import type {
   EntityView,
   EntityWrite,
   EpisodeRecord,
-  FactRecord,
   FactView,
   FactWrite,
   GraphCounts,
+  StoredFact,
 } from './model.ts';
 
 export type GraphBackend = 'postgres' | 'neo4j';
@@ -103,10 +103,12 @@ export interface GraphStore {
   // Writing (the indexer)
   findEntityCandidates(context: WorkspaceContext, query: EntityCandidateQuery): Promise<EntityCandidates>;
   /** Facts with an endpoint among `entityIds` (not expired), for deduplication and contradiction checks. */
-  findFactsTouching(context: WorkspaceContext, entityIds: string[]): Promise<FactRecord[]>;
+  findFactsTouching(context: WorkspaceContext, entityIds: string[]): Promise<StoredFact[]>;
   writeDocumentGraph(context: WorkspaceContext, write: DocumentGraphWrite): Promise<DocumentGraphWriteResult>;
   /** Removes a document's episodes, the facts only they supported (undoing invalidations those caused) and orphaned entities. */
   removeDocument(context: WorkspaceContext, documentId: string): Promise<RemovalResult>;
+  /** Removes the workspace's whole graph (before deleting a workspace whose graph lives outside its database). */
+  clearWorkspaceGraph(context: WorkspaceContext): Promise<RemovalResult>;
 
   // Reading (search and tools)
   searchCandidates(context: WorkspaceContext, query: SearchCandidateQuery): Promise<SearchCandidates>;

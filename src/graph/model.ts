@@ -51,6 +51,12 @@ export interface FactRecord {
   invalidatedByFactId: string | null;
 }
 
+/** A stored fact with its endpoints' names (for contradiction judging). */
+export interface StoredFact extends FactRecord {
+  sourceName: string;
+  targetName: string;
+}
+
 export interface FactWrite extends FactRecord {
   embedder: string;
   factEmbedding: number[];

@@ -1,7 +1,7 @@
 // Splits a loaded document into chunks that respect its structure: Markdown is cut at its headings
 // first (each chunk keeps the path of headings above it), then a section that is still too long is
 // split by LangChain's recursive splitter at paragraphs, lines, then words. Sizes are in tokens.
-import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import type { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { z } from 'zod';
 import { parseInput } from '../tenancy/validation.ts';
 import type { LoadedDocument } from './loaders/loaded-document.ts';
@@ -81,15 +81,25 @@ export async function chunkDocument(
   tokens: TokenCounter,
 ): Promise<Chunk[]> {
   const sections = document.structure === 'markdown' ? splitMarkdownSections(document.text) : [{ headingPath: [], text: document.text }];
-  const splitterOptions = {
-    chunkSize: options.chunkSize,
-    chunkOverlap: options.chunkOverlap,
-    lengthFunction: (text: string) => tokens.count(text),
+  // LangChain's splitter is loaded only when a section is too long to be one chunk (it costs start-up time).
+  let splitterClass: Promise<typeof RecursiveCharacterTextSplitter> | undefined;
+  const createSplitter = async (chunkSize: number) => {
+    splitterClass ??= import('@langchain/textsplitters').then((module) => module.RecursiveCharacterTextSplitter);
+    const Splitter = await splitterClass;
+    const splitterOptions = {
+      chunkSize,
+      chunkOverlap: Math.min(options.chunkOverlap, Math.floor(chunkSize / 2)),
+      lengthFunction: (text: string) => tokens.count(text),
+    };
+    return document.structure === 'markdown' ? Splitter.fromLanguage('markdown', splitterOptions) : new Splitter(splitterOptions);
   };
-  const splitter =
-    document.structure === 'markdown'
-      ? RecursiveCharacterTextSplitter.fromLanguage('markdown', splitterOptions)
-      : new RecursiveCharacterTextSplitter(splitterOptions);
+  // The splitter adds up the token counts of the pieces it joins, which can undercount by a token
+  // or two (BPE merges across the joins): re-split the rare piece that ends up over the budget.
+  const fitToBudget = async (piece: string): Promise<string[]> => {
+    if (tokens.count(piece) <= options.chunkSize) return [piece];
+    const smaller = await (await createSplitter(Math.floor(options.chunkSize * 0.8))).splitText(piece);
+    return smaller.length > 1 ? (await Promise.all(smaller.map(fitToBudget))).flat() : smaller;
+  };
   const chunks: Chunk[] = [];
   for (const section of sections) {
     const text = section.text.trim();
@@ -98,7 +108,8 @@ export async function chunkDocument(
       if (text) chunks.push({ position: chunks.length, content: text, headingPath: section.headingPath, tokenCount: sectionTokens });
       continue;
     }
-    for (const piece of await splitter.splitText(text)) {
+    const pieces = (await Promise.all((await (await createSplitter(options.chunkSize)).splitText(text)).map(fitToBudget))).flat();
+    for (const piece of pieces) {
       const content = piece.trim();
       if (!content) continue;
       chunks.push({ position: chunks.length, content, headingPath: section.headingPath, tokenCount: tokens.count(content) });

@@ -87,7 +87,7 @@ const documentInputSchema = z.strictObject({
     .trim()
     .min(1)
     .max(2000)
-    .refine((source) => !/[\u0000-\u001f]/.test(source), 'must not contain control characters'),
+    .refine((source) => ![...source].some((character) => character.charCodeAt(0) < 0x20), 'must not contain control characters'),
   title: z.string().trim().min(1).max(500).optional(),
   content: z.union([z.string(), z.instanceof(Uint8Array)]),
   contentType: z.string().trim().min(1).max(200).optional(),
@@ -263,6 +263,12 @@ export async function ingestDocument(
   const chunks = await chunkDocument(loaded, chunking, tokens);
   if (chunks.length === 0) throw unprocessable(`"${document.source}" produced no chunks`);
   const embeddings = await dependencies.embedder.embedDocuments(chunks.map((chunk) => embeddingText(title, chunk)));
+  const malformed = embeddings.length !== chunks.length || embeddings.some((vector) => vector.length !== dependencies.embedder.dimensions);
+  if (malformed) {
+    throw upstreamError(
+      `Embedder ${dependencies.embedder.name} returned ${embeddings.length} vectors for ${chunks.length} chunks, not all of ${dependencies.embedder.dimensions} dimensions`,
+    );
+  }
   const prepared: PreparedDocument = {
     source: document.source,
     title,
@@ -361,7 +367,7 @@ async function readChunks(transaction: Queryable, workspaceId: string, documentI
   return rows;
 }
 
-export function getDocument(
+export async function getDocument(
   database: Database,
   context: WorkspaceContext,
   documentId: string,
@@ -377,7 +383,7 @@ export function getDocument(
 }
 
 /** A document's chunks in order (through the SQL function get_document_chunks). */
-export function getDocumentChunks(database: Database, context: WorkspaceContext, documentId: string): Promise<DocumentChunk[]> {
+export async function getDocumentChunks(database: Database, context: WorkspaceContext, documentId: string): Promise<DocumentChunk[]> {
   requireDocumentId(documentId);
   return withWorkspace(database, context, async (transaction) => {
     if (!(await findSummary(transaction, context.workspaceId, documentId))) throw notFound(`Document ${documentId} not found`);

@@ -1,6 +1,7 @@
 // Documents and search through the API: JSON and multipart uploads through the ingestion pipeline,
 // background jobs for large uploads, reading, deleting, and searching only the key's workspace.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../../src/api/app.ts';
 import { bearer, createTestApi, createWorkspaceWithKey, type TestApi, type TestWorkspace } from './helpers.ts';
 
 const bodyLimitBytes = 64 * 1024;
@@ -14,6 +15,14 @@ const handbook = [
   '',
   '## Expenses',
   'Travel expenses are refunded within ten working days when receipts are attached.',
+].join('\n');
+
+const northwind = [
+  '# Northwind Robotics',
+  '',
+  'Northwind Robotics is a warehouse automation company based in Rotterdam. It was founded in 2014 by Maria Chen and Tomas Berg.',
+  '',
+  'Maria Chen leads Northwind Robotics as chief executive. Priya Raman advises Northwind Robotics on safety.',
 ].join('\n');
 
 function multipart(fields: Record<string, string>, file?: { name: string; type: string; content: string | Buffer }) {
@@ -204,6 +213,7 @@ describe('documents and search', () => {
         api.app.inject({ method: 'POST', url: `${searchBase}/documents`, headers: bearer(corpus.adminSecret), payload });
       handbookId = (await write({ source: 'handbook.md', content: handbook, metadata: { team: 'hr' } })).json().document.id;
       await write({ source: 'expenses.txt', content: 'Receipts are needed for every expense above ten euros.', metadata: { team: 'finance' } });
+      await write({ source: 'northwind.md', content: northwind });
     });
 
     it('finds the workspace\'s chunks in every mode', async () => {
@@ -238,12 +248,71 @@ describe('documents and search', () => {
       expect(smuggled.statusCode).toBe(400);
     });
 
+    it('finds knowledge-graph facts in graph mode, from this workspace only', async () => {
+      const response = await searchIn(searchBase, searcher, { query: 'Who leads Northwind Robotics?', mode: 'graph', limit: 5 });
+      expect(response.statusCode).toBe(200);
+      const body = response.json();
+      expect(body.mode).toBe('graph');
+      expect(body.entities.map((entity: { name: string }) => entity.name)).toContain('Northwind Robotics');
+      expect(body.facts.length).toBeGreaterThan(0);
+      expect(body.facts[0]).toMatchObject({ relation: expect.any(String), fact: expect.any(String), documentIds: [expect.any(String)] });
+
+      const elsewhere = await searchIn(`/workspaces/${other.context.workspaceId}`, bearer(other.adminSecret), {
+        query: 'Who leads Northwind Robotics?',
+        mode: 'graph',
+      });
+      expect(elsewhere.json()).toEqual({ mode: 'graph', facts: [], entities: [] });
+
+      const filtered = await searchIn(searchBase, searcher, { query: 'Northwind', mode: 'graph', filters: { documentIds: [handbookId] } });
+      expect(filtered.statusCode).toBe(400);
+      expect((await searchIn(searchBase, searcher, { query: 'Northwind', mode: 'graph', limit: 60 })).statusCode).toBe(400);
+      expect((await searchIn(searchBase, searcher, { query: 'Northwind', mode: 'text', currentOnly: true })).statusCode).toBe(400);
+    });
+
     it('refuses invalid searches and keys without the search scope', async () => {
       expect((await searchIn(searchBase, searcher, { query: '' })).statusCode).toBe(400);
       expect((await searchIn(searchBase, searcher, { query: 'x', mode: 'psychic' })).statusCode).toBe(400);
       expect((await searchIn(searchBase, searcher, { query: 'x', limit: 10_000 })).statusCode).toBe(400);
       const denied = await searchIn(base, bearer(await workspace.keyFor(['chat'])), { query: 'holiday' });
       expect(denied.statusCode).toBe(403);
+    });
+  });
+
+  describe('deleting a workspace', () => {
+    it('takes its documents, chunks and graph with it, on a graph backend outside the database too', async () => {
+      const doomed = await createWorkspaceWithKey(api.database);
+      const doomedBase = `/workspaces/${doomed.context.workspaceId}`;
+      const key = bearer(doomed.adminSecret);
+      const documentId = (await api.app.inject({ method: 'POST', url: `${doomedBase}/documents`, headers: key, payload: { source: 'northwind.md', content: northwind } })).json()
+        .document.id;
+      expect((await api.runtime.graphStore.counts(doomed.context)).facts).toBeGreaterThan(0);
+
+      // The postgres store under another backend's name, recording what the route asks of it.
+      const removed: string[] = [];
+      const graphStore = {
+        ...api.runtime.graphStore,
+        backend: 'neo4j' as const,
+        removeDocument: async (context: typeof doomed.context, id: string) => {
+          removed.push(id);
+          return api.runtime.graphStore.removeDocument(context, id);
+        },
+      };
+      const app = await buildApp({ ...api.runtime, graphStore }, { rateLimit: false });
+      try {
+        const slug = (await app.inject({ method: 'GET', url: doomedBase, headers: key })).json().slug;
+        expect((await app.inject({ method: 'DELETE', url: `${doomedBase}?confirm=wrong`, headers: key })).statusCode).toBe(422);
+        expect(removed).toEqual([]);
+        expect((await app.inject({ method: 'DELETE', url: `${doomedBase}?confirm=${slug}`, headers: key })).statusCode).toBe(204);
+        expect(removed).toEqual([documentId]);
+      } finally {
+        await app.close();
+      }
+      const leftovers = await api.database.query<{ count: number }>(
+        `SELECT (SELECT count(*) FROM documents WHERE workspace_id = $1)::int + (SELECT count(*) FROM chunks WHERE workspace_id = $1)::int
+              + (SELECT count(*) FROM graph_episodes WHERE workspace_id = $1)::int + (SELECT count(*) FROM graph_entities WHERE workspace_id = $1)::int AS count`,
+        [doomed.context.workspaceId],
+      );
+      expect(leftovers.rows[0]!.count).toBe(0);
     });
   });
 

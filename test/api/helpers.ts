@@ -5,6 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
+import { createOfflineExtractor } from '../../src/graph/extraction/offline-extractor.ts';
+import { createRuleContradictionJudge } from '../../src/graph/indexing/contradictions.ts';
+import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
+import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { redactedPaths } from '../../src/logger.ts';
@@ -46,16 +50,26 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   // Small dimensions keep the tests quick; the deployment records them like a first start would.
   const embedder = createLocalEmbedder({ dimensions: 64 });
   await ensureDeploymentEmbedder(database, embedder);
+  // The real graph stack: postgres store and the offline extractor, told about documents as the server does.
+  const graphStore = createPostgresGraphStore(database);
+  const graphIndexer = createGraphIndexer({
+    store: graphStore,
+    embedder,
+    extractor: createOfflineExtractor(),
+    contradictionJudge: createRuleContradictionJudge(),
+  });
   const runtime: Runtime = {
     config,
     logger,
     database,
     keyPepper,
     embedder,
+    graphStore,
+    documentListeners: [graphIndexer],
     embedded: options.embedded ?? false,
     isOwner: true,
     close: () => database.close(),
-  } as Runtime;
+  };
   const app = await buildApp(runtime, { rateLimit: false, ...options });
   return {
     app,

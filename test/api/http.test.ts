@@ -144,6 +144,10 @@ describe('over HTTP', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('strict-transport-security')).toContain('max-age');
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const refused = await call('GET', '/organizations', undefined, undefined, { origin: allowedOrigin });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(refused.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
     const unsafe = await call('GET', '/health', undefined, undefined, { 'x-request-id': 'bad id with spaces and a quote "' });
     expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });

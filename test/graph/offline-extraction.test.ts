@@ -88,9 +88,10 @@ describe('offline extractor', () => {
   it('leaves out negated and hedged statements, and subjects that are not names', () => {
     const result = extract(
       'Quantum Freight did not acquire Blue Harbor. Quantum Freight may buy Kestrel Systems. ' +
-        'Anna Kowalski said the deal doubles the fleet of Quantum Freight.',
+        'Anna Kowalski said the deal doubles the fleet of Quantum Freight. Quantum Freight hired Anna Kowalski.',
     );
     const found = triples(result);
+    expect(found).toContain('Quantum Freight -[hire]-> Anna Kowalski');
     expect(found.some((triple) => triple.includes('Blue Harbor'))).toBe(false);
     expect(found.some((triple) => triple.includes('Kestrel Systems'))).toBe(false);
     expect(found.some((triple) => triple.startsWith('Anna Kowalski -[double'))).toBe(false);

@@ -137,11 +137,17 @@ const filtersSchema = z
   })
   .optional();
 
+export const searchModes = ['vector', 'text', 'hybrid', 'graph'] as const;
+
 export const searchBodySchema = z.strictObject({
-  query: z.string().trim().min(1).max(8000),
-  mode: z.enum(['vector', 'text', 'hybrid']).default('hybrid').describe('vector similarity, BM25 text, or their fusion'),
-  limit: z.number().int().min(1).max(100).default(10),
-  filters: filtersSchema,
+  query: z.string().trim().min(1).max(8000).describe('graph mode: at most 2000 characters'),
+  mode: z
+    .enum(searchModes)
+    .default('hybrid')
+    .describe('vector similarity, BM25 text, their fusion (hybrid), or knowledge-graph facts (graph)'),
+  limit: z.number().int().min(1).max(100).default(10).describe('graph mode: at most 50'),
+  filters: filtersSchema.describe('Document filters (not in graph mode)'),
+  currentOnly: z.boolean().optional().describe('graph mode: only facts not invalidated by later ones (default false)'),
 });
 
 export const searchHitSchema = z
@@ -157,3 +163,27 @@ export const searchHitSchema = z
     scores: z.object({ vector: z.number().optional(), text: z.number().optional(), hybrid: z.number().optional() }),
   })
   .meta({ id: 'SearchHit' });
+
+const entityTypeSchema = z.string().describe('person, organization, place, product, concept or other');
+const entityReferenceSchema = z.object({ id: z.string(), name: z.string(), type: entityTypeSchema });
+
+export const graphFactSchema = z
+  .object({
+    id: z.string(),
+    relation: z.string(),
+    fact: z.string().describe('The fact as a sentence'),
+    source: entityReferenceSchema,
+    target: entityReferenceSchema,
+    validAt: z.string().nullable().describe('When the fact became true, if known'),
+    invalidAt: z.string().nullable().describe('When a later fact contradicted it, if ever'),
+    createdAt: z.string(),
+    expiredAt: z.string().nullable(),
+    documentIds: z.array(z.string()).describe('Documents the fact was learned from'),
+    score: z.number(),
+    matchedBy: z.array(z.enum(['text', 'embedding', 'neighbourhood'])),
+  })
+  .meta({ id: 'GraphFact' });
+
+export const graphEntitySchema = z
+  .object({ id: z.string(), name: z.string(), type: entityTypeSchema, summary: z.string() })
+  .meta({ id: 'GraphEntity' });

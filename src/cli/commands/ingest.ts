@@ -6,7 +6,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Database } from '../../db/database.ts';
 import { RagspaceError } from '../../errors.ts';
 import { parseChunkingOptions } from '../../ingestion/chunker.ts';
-import type { DocumentListener } from '../../ingestion/document-events.ts';
 import { countDocuments, deleteAllDocuments } from '../../ingestion/documents.ts';
 import { runIngestion, type IngestRunSummary, type ItemResult } from '../../ingestion/ingest-run.ts';
 import { beirCorpusItems, countBeirCorpus } from '../../ingestion/sources/beir.ts';
@@ -48,11 +47,6 @@ export async function workspaceContextFor(database: Database, reference: string)
 export function parseWholeNumber(value: string): number {
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number');
   return Number(value);
-}
-
-/** The knowledge-graph listeners, when the runtime provides them. */
-function documentListenersOf(runtime: Runtime): readonly DocumentListener[] {
-  return (runtime as Runtime & { documentListeners?: readonly DocumentListener[] }).documentListeners ?? [];
 }
 
 async function requireDirectory(option: string, directory: string): Promise<string | undefined> {
@@ -135,7 +129,7 @@ function humanSummary(workspace: string, summary: IngestRunSummary, removed: num
 
 export async function runIngestCommand(runtime: Runtime, options: IngestCommandOptions): Promise<IngestRunSummary> {
   const context = await workspaceContextFor(runtime.database, options.workspaceId);
-  const listeners = options.graph ? documentListenersOf(runtime) : [];
+  const listeners = options.graph ? (runtime.documentListeners ?? []) : [];
   const dependencies = { database: runtime.database, embedder: runtime.embedder, listeners };
 
   let items: Iterable<IngestItem> | AsyncIterable<IngestItem>;

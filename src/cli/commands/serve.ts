@@ -5,18 +5,46 @@ import { buildApp } from '../../api/app.ts';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { openRuntime, type Runtime } from '../../runtime.ts';
+import { ingestSampleCorpora } from '../../ingestion/sample-corpora.ts';
 import { bootstrapDefaultTenant } from '../../tenancy/bootstrap.ts';
+import { getWorkspace } from '../../tenancy/workspaces.ts';
 import { reportError } from '../run-command.ts';
 
-async function firstStart(runtime: Runtime): Promise<string[]> {
-  if (!runtime.embedded) return [];
+interface FirstStart {
+  messages: string[];
+  /** Prints a ready-to-paste request once the server's address is known. */
+  tryIt?: (address: string) => string;
+}
+
+async function firstStart(runtime: Runtime): Promise<FirstStart> {
+  if (!runtime.embedded) return { messages: [] };
   const bootstrap = await bootstrapDefaultTenant(runtime.database, runtime.keyPepper, runtime.config.dataDirectory);
-  if (!bootstrap.created) return [];
+  if (!bootstrap.created) return { messages: [] };
   const keyFile = path.relative(process.cwd(), bootstrap.keyFile) || bootstrap.keyFile;
-  return [
+  const messages = [
     'First start: created the default organization, workspace and agent.',
     `A bootstrap API key (all scopes) is in ${keyFile} (mode 0600); it is not printed.`,
   ];
+  try {
+    const defaultWorkspace = await getWorkspace(runtime.database, bootstrap.workspaceId);
+    const samples = await ingestSampleCorpora(
+      { database: runtime.database, embedder: runtime.embedder, listeners: runtime.documentListeners ?? [] },
+      { organizationId: bootstrap.organizationId, defaultWorkspace },
+    );
+    for (const sample of samples) {
+      const { created, failed, chunks } = sample.summary;
+      messages.push(`Sample corpus ${sample.corpus} → workspace ${sample.slug} (${sample.workspaceId}): ${created} documents, ${chunks} chunks${failed ? `, ${failed} failed` : ''}.`);
+    }
+  } catch (error) {
+    // The service is usable without the samples; say so and go on.
+    messages.push(`Could not ingest the sample corpora: ${(error as Error).message}`);
+  }
+  const searchBody = JSON.stringify({ query: 'How do I reset my password?', mode: 'hybrid', limit: 3 });
+  return {
+    messages,
+    tryIt: (address) =>
+      `Try it:\n  curl -s -X POST ${address}/workspaces/${bootstrap.workspaceId}/search -H "Authorization: Bearer $(cat ${keyFile})" -H 'Content-Type: application/json' -d '${searchBody}'`,
+  };
 }
 
 // Long enough for queued uploads and streaming answers to finish; a second signal stops at once.
@@ -31,11 +59,11 @@ export function registerServeCommand(program: Command): void {
       try {
         const config = loadConfig();
         runtime = await openRuntime(config, createLogger(config.logLevel));
-        const messages = await firstStart(runtime);
+        const { messages, tryIt } = await firstStart(runtime);
         const app = await buildApp(runtime);
         const address = await app.listen({ port: config.port, host: config.host });
         for (const message of messages) runtime.logger.info(message);
-        process.stdout.write([...messages, `ragspace listening on ${address}`, ''].join('\n'));
+        process.stdout.write([...messages, `ragspace listening on ${address}`, ...(tryIt ? [tryIt(address)] : []), ''].join('\n'));
         const shutdown = async (signal: string) => {
           runtime?.logger.info(`${signal}: finishing in-flight requests and queued uploads (send ${signal} again to stop at once)`);
           // A stuck stream must not keep the process up for ever.

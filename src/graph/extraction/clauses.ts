@@ -30,8 +30,9 @@ const relativePronouns = new Set(['that', 'which', 'who', 'whom', 'whose', 'wher
 const insertionStarts = new Set(['a', 'an', 'the', 'who', 'which', 'whose', 'where']);
 const coordinators = new Set(['and', 'but', 'or']);
 
+/** A verb for clause reading; hyphenated words ("sign-in page") are parts of nouns. */
 function isVerb(token: Token | undefined): boolean {
-  return token !== undefined && token.tags.has('Verb');
+  return token !== undefined && token.tags.has('Verb') && !token.tags.has('Hyphenated');
 }
 
 export function findVerbGroups(tokens: Token[], covered: ReadonlySet<number>): VerbGroup[] {
@@ -52,11 +53,23 @@ export function findVerbGroups(tokens: Token[], covered: ReadonlySet<number>): V
     }
     index = end;
     const span = tokens.slice(start, end);
-    const verbs = span.filter((token) => token.tags.has('Verb'));
+    const verbs = span.filter((token) => token.tags.has('Verb') && !token.tags.has('Particle'));
+    if (verbs.length === 0) continue;
     const main = verbs[verbs.length - 1]!;
     const before = tokens[start - 1];
     // "for sorting lines": a gerund after a preposition or determiner is a noun.
     if (verbs.length === 1 && main.tags.has('Gerund') && before && (prepositions.has(before.normal) || before.tags.has('Determiner'))) continue;
+    // "the IT service desk": a bare present-tense verb between a name and a noun is part of a compound noun.
+    const after = tokens[end];
+    if (
+      verbs.length === 1 &&
+      !hasAnyTag(main, 'PastTense', 'Copula', 'Auxiliary', 'Modal', 'Gerund') &&
+      covered.has(start - 1) &&
+      after?.tags.has('Noun') &&
+      !hasAnyTag(after, 'Pronoun', 'ProperNoun', 'Determiner')
+    ) {
+      continue;
+    }
     const copulaOnly = main.tags.has('Copula') && verbs.every((verb) => hasAnyTag(verb, 'Copula', 'Auxiliary', 'Modal'));
     const hasBe = verbs.some((verb) => verb.tags.has('Copula') || ['be', 'been', 'being'].includes(verb.normal));
     // "a company based in Rotterdam": a lone participle after a common noun or a comma reads as passive.
@@ -73,7 +86,7 @@ export function findVerbGroups(tokens: Token[], covered: ReadonlySet<number>): V
       copulaOnly,
       passive: !copulaOnly && (main.tags.has('Passive') || (hasBe && main.tags.has('PastTense')) || participle),
       participle,
-      negated: span.some((token) => token.tags.has('Negative') || ['not', "n't", 'never'].includes(token.normal)),
+      negated: span.some((token) => token.tags.has('Negative') || ['not', "n't", 'never', 'cannot'].includes(token.normal)),
       hedged: span.some((token) => hedges.has(token.normal) || (intentionVerbs.has(token.root) && token !== main)),
     });
   }
@@ -112,16 +125,32 @@ function findSubject(
   let position = group.start - 1;
   while (position >= 0 && hasAnyTag(tokens[position]!, 'Adverb')) position -= 1;
   const joiner = tokens[position];
+  // "Open Share, then remove a person": a bare verb after a clause boundary is an instruction, with no named subject.
+  const bare = group.main.tags.has('Infinitive') && !group.main.tags.has('PastTense') && group.start === group.main.index;
+  if (bare && (!joiner || endsPhrase(joiner) || hasAnyTag(joiner, 'Conjunction', 'Adverb'))) return null;
   if (joiner && coordinators.has(joiner.normal) && previousSubject) return previousSubject;
   // "said the deal doubles the fleet": a common noun is the subject; no name is.
   const covered = mentions.some((mention) => mention.start <= position && position < mention.end);
   if (joiner && !covered && !group.participle && joiner.tags.has('Noun') && !hasAnyTag(joiner, 'Pronoun', 'ProperNoun', 'Date', 'Value')) {
     return null;
   }
+  // "see who opened": a relative pronoun not attached to a name leaves the subject unknown.
+  if (joiner && relativePronouns.has(joiner.normal)) {
+    const antecedent = tokens[position - 1];
+    const attached = mentions.some(
+      (mention) => mention.kind === 'name' && (mention.end === position || (mention.end === position - 1 && /,/.test(tokens[mention.end - 1]!.post))),
+    );
+    if (!attached && !(antecedent && /,/.test(antecedent.post))) return null;
+  }
   const groupInsertion = insertion.get(group.start);
   for (let index = mentions.length - 1; index >= 0; index -= 1) {
     const mention = mentions[index]!;
     if (mention.end > group.start || mention.kind === 'concept') continue;
+    // "Business plan administrators can …": a name that modifies a following noun is not the subject.
+    const next = tokens[mention.end];
+    if (next && mention.end < group.start && !endsPhrase(tokens[mention.end - 1]!) && next.tags.has('Noun') && !hasAnyTag(next, 'Pronoun', 'ProperNoun')) {
+      continue;
+    }
     const mentionInsertion = insertion.get(mention.start);
     if (mentionInsertion !== undefined && mentionInsertion !== groupInsertion) continue;
     const before = tokenBefore(tokens, mention.start);

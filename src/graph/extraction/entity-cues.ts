@@ -59,7 +59,6 @@ export const referringExpressions: ReadonlyMap<string, ReadonlySet<string>> = ne
   ['it', new Set(['organization', 'product', 'place'])],
   ['he', new Set(['person'])],
   ['she', new Set(['person'])],
-  ['they', new Set(['organization', 'person'])],
   ['the company', new Set(['organization'])],
   ['the firm', new Set(['organization'])],
   ['the startup', new Set(['organization'])],

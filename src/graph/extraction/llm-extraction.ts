@@ -67,12 +67,13 @@ export interface LlmExtractionOptions {
 }
 
 /** The chat model graph extraction uses: any OpenAI-compatible server, deterministic settings. */
-export function createGraphChatModel(settings: { model: string; apiKey?: string; baseUrl?: string }): ChatOpenAI {
+export function createGraphChatModel(settings: { model: string; apiKey?: string; baseUrl?: string; maxRetries?: number }): ChatOpenAI {
   return new ChatOpenAI({
     model: settings.model,
+    // Local OpenAI-compatible servers often need no key; the client still wants a string.
     apiKey: settings.apiKey ?? 'not-needed',
     temperature: 0,
-    maxRetries: 2,
+    maxRetries: settings.maxRetries ?? 2,
     configuration: settings.baseUrl ? { baseURL: settings.baseUrl } : undefined,
   });
 }

@@ -29,18 +29,26 @@ export interface Mention {
 const excludedNameTags = ['Pronoun', 'Determiner', 'Preposition', 'Conjunction', 'Month', 'WeekDay', 'Adverb', 'QuestionWord'];
 const nameTags = ['ProperNoun', 'Person', 'Place', 'Organization'];
 
-/** Lower-cased words written with a capital inside sentences anywhere in the document (so names at a sentence start are recognised). */
-export function collectProperWords(sentences: Sentence[]): Set<string> {
-  const words = new Set<string>();
-  for (const sentence of sentences) {
-    for (const token of sentence.tokens.slice(1)) {
-      if (isCapitalized(token) && !hasAnyTag(token, ...excludedNameTags)) words.add(token.normal);
-    }
-  }
-  return words;
+export interface DocumentCasing {
+  /** Words written with a capital inside sentences (so a name at a sentence start is recognised). */
+  properWords: ReadonlySet<string>;
+  /** Words also written in lower case: capitalised alone they are a label or a heading, not a name. */
+  commonWords: ReadonlySet<string>;
 }
 
-function isNameToken(tokens: Token[], index: number, properWords: ReadonlySet<string>): boolean {
+export function collectCasing(sentences: Sentence[]): DocumentCasing {
+  const properWords = new Set<string>();
+  const commonWords = new Set<string>();
+  for (const sentence of sentences) {
+    sentence.tokens.forEach((token, index) => {
+      if (!isCapitalized(token)) commonWords.add(token.normal);
+      else if (index > 0 && !hasAnyTag(token, ...excludedNameTags)) properWords.add(token.normal);
+    });
+  }
+  return { properWords, commonWords };
+}
+
+function isNameToken(tokens: Token[], index: number, { properWords }: DocumentCasing): boolean {
   const token = tokens[index]!;
   if (!isCapitalized(token) || hasAnyTag(token, ...excludedNameTags)) return false;
   if (token.tags.has('Verb') && !hasAnyTag(token, ...nameTags)) return false;
@@ -102,12 +110,12 @@ function typeFromNeighbours(tokens: Token[], start: number, end: number): Entity
   return null;
 }
 
-export function findNameMentions(sentence: Sentence, properWords: ReadonlySet<string>): Mention[] {
+export function findNameMentions(sentence: Sentence, casing: DocumentCasing): Mention[] {
   const tokens = sentence.tokens;
   const mentions: Mention[] = [];
   let index = 0;
   while (index < tokens.length) {
-    if (!isNameToken(tokens, index, properWords)) {
+    if (!isNameToken(tokens, index, casing)) {
       index += 1;
       continue;
     }
@@ -117,9 +125,9 @@ export function findNameMentions(sentence: Sentence, properWords: ReadonlySet<st
       const previous = tokens[end - 1]!;
       if (endsPhrase(previous) || /['’]s$/u.test(previous.text)) break;
       const token = tokens[end]!;
-      if (isNameToken(tokens, end, properWords)) {
+      if (isNameToken(tokens, end, casing)) {
         end += 1;
-      } else if (nameConnectors.has(token.normal) && !endsPhrase(token) && tokens[end + 1] && isNameToken(tokens, end + 1, properWords)) {
+      } else if (nameConnectors.has(token.normal) && !endsPhrase(token) && tokens[end + 1] && isNameToken(tokens, end + 1, casing)) {
         end += 2;
       } else if (token.tags.has('NumericValue') && !token.tags.has('Year')) {
         end += 1; // "Falcon 9", "Model 3"
@@ -127,7 +135,9 @@ export function findNameMentions(sentence: Sentence, properWords: ReadonlySet<st
     }
     const span = tokens.slice(start, end);
     const text = nameFromTokens(span);
-    if (text.length > 1 && !span.every((token) => token.tags.has('Honorific'))) {
+    // A lone capitalised word the document also writes in lower case ("Settings", "Billing") is not a name.
+    const commonAlone = span.length === 1 && casing.commonWords.has(span[0]!.normal) && !hasAnyTag(span[0]!, ...nameTags);
+    if (text.length > 1 && !commonAlone && !span.every((token) => token.tags.has('Honorific'))) {
       mentions.push({ start, end, kind: 'name', text, typeHint: typeFromName(span) ?? typeFromNeighbours(tokens, start, end) });
     }
     index = end;

@@ -5,7 +5,7 @@ import type { EntityType } from '../model.ts';
 import { normalizeEntityName } from '../names.ts';
 import { readClauses, type ClauseFact, type VerbGroup } from './clauses.ts';
 import type { ExtractedEntity, ExtractedFact, ExtractionInput, ExtractionResult, GraphExtractor } from './extractor.ts';
-import { collectProperWords, findNameMentions, findReferenceAt, type Mention } from './mentions.ts';
+import { collectCasing, findNameMentions, findReferenceAt, type Mention } from './mentions.ts';
 import { analyzeSentences, hasAnyTag, type Sentence } from './sentence-tokens.ts';
 import { findDates } from './temporal-expressions.ts';
 import { referringExpressions } from './entity-cues.ts';
@@ -20,6 +20,7 @@ interface EntityDraft {
   episodeKeys: Set<string>;
   summary: string;
   subjectSummary: boolean;
+  mentions: number;
 }
 
 interface FactDraft {
@@ -40,11 +41,12 @@ class DocumentEntities {
     if (!key) return null;
     let draft = this.drafts.get(key);
     if (!draft) {
-      draft = { key, name: mention.text, typeVotes: new Map(), episodeKeys: new Set(), summary: '', subjectSummary: false };
+      draft = { key, name: mention.text, typeVotes: new Map(), episodeKeys: new Set(), summary: '', subjectSummary: false, mentions: 0 };
       this.drafts.set(key, draft);
     }
     if (mention.typeHint) draft.typeVotes.set(mention.typeHint, (draft.typeVotes.get(mention.typeHint) ?? 0) + 1);
     draft.episodeKeys.add(episodeKey);
+    draft.mentions += 1;
     // The first sentence where the entity acts is the best summary; any mention will do until then.
     if (!draft.subjectSummary && (asSubject || !draft.summary)) {
       draft.summary = sentence.slice(0, maximumSummaryLength);
@@ -129,10 +131,10 @@ export function extractOffline(input: ExtractionInput): ExtractionResult {
   const facts: FactDraft[] = [];
   for (const episode of input.episodes) {
     const sentences = analyzeSentences(episode.content);
-    const properWords = collectProperWords(sentences);
+    const casing = collectCasing(sentences);
     let recent: EntityDraft[] = [];
     for (const sentence of sentences) {
-      const names = findNameMentions(sentence, properWords);
+      const names = findNameMentions(sentence, casing);
       const references = new Map<Mention, EntityDraft>();
       for (const reference of referenceMentions(sentence, names)) {
         const allowed = referringExpressions.get(reference.text);
@@ -196,6 +198,12 @@ function finish(entities: DocumentEntities, facts: FactDraft[]): ExtractionResul
       summary: target.summary,
       episodeKeys: [...new Set([...target.episodeKeys, ...draft.episodeKeys])],
     });
+  }
+  const inFacts = new Set(facts.flatMap((fact) => [canonical(fact.sourceKey), canonical(fact.targetKey)]));
+  // An untyped name seen once and in no fact is more likely a label than an entity.
+  for (const [key, entity] of merged) {
+    const mentions = [...entities.drafts.values()].filter((draft) => canonical(draft.key) === key).reduce((sum, draft) => sum + draft.mentions, 0);
+    if (entity.type === 'other' && !inFacts.has(key) && mentions < 2) merged.delete(key);
   }
   const seen = new Set<string>();
   const extractedFacts: ExtractedFact[] = [];

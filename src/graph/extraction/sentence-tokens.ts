@@ -35,13 +35,21 @@ interface CompromiseSentence {
 }
 
 /**
- * Markdown headings and list items become sentences of their own (compromise would run them into
- * the next line), blank lines end paragraphs.
+ * Plain prose for the tagger: markup removed (HTML tags, Markdown emphasis, code, links, tables,
+ * menu arrows), headings and list items made sentences of their own (compromise would run them into the
+ * next line), blank lines kept as paragraph breaks.
  */
 export function prepareProse(content: string): string {
   return content
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/(\*\*|__|`)/g, '')
+    .replace(/\s*[→⇒»]\s*/g, ', ')
     .split(/\r?\n/)
     .map((line) => {
+      // Table rows hold no sentences the rules can read.
+      if (/^\s*\|/.test(line)) return '';
       const block = /^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)(.*)$/.exec(line);
       const text = (block ? block[1]! : line).trim();
       if (!text) return '';
@@ -58,20 +66,26 @@ export function analyzeSentences(content: string): Sentence[] {
   return sentences
     .map((sentence) => {
       const sentenceStart = sentence.offset?.start ?? 0;
-      const tokens = sentence.terms
-        .filter((term) => term.text.trim().length > 0)
-        .map((term, index): Token => {
-          const normal = term.normal ?? term.text.toLowerCase();
-          return {
-            index,
-            text: term.text,
-            normal,
-            root: term.root ?? normal,
-            tags: new Set(term.tags ?? []),
-            post: term.post ?? ' ',
-            offset: (term.offset?.start ?? sentenceStart) - sentenceStart,
-          };
+      const tokens: Token[] = [];
+      for (const term of sentence.terms) {
+        const tags = new Set(term.tags ?? []);
+        if (term.text.trim().length === 0) {
+          // A contraction's silent part ("cannot" → can + not): keep its meaning on the word before.
+          const previous = tokens[tokens.length - 1];
+          if (previous) for (const tag of tags) (previous.tags as Set<string>).add(tag);
+          continue;
+        }
+        const normal = term.normal || term.text.toLowerCase();
+        tokens.push({
+          index: tokens.length,
+          text: term.text,
+          normal,
+          root: term.root || normal,
+          tags,
+          post: term.post ?? ' ',
+          offset: (term.offset?.start ?? sentenceStart) - sentenceStart,
         });
+      }
       return { text: sentence.text.trim(), tokens };
     })
     .filter((sentence) => sentence.tokens.length > 0);

@@ -28,17 +28,23 @@ export function createRuleContradictionJudge(): ContradictionJudge {
   return {
     name: 'relation-families',
     async findContradictions(newFacts, currentFacts) {
+      // Families are looked up once per fact, not once per compared pair.
+      const withFamily = (facts: JudgedFact[]) =>
+        facts.flatMap((fact) => {
+          const family = relationFamily(fact.relation);
+          return family ? [{ fact, family }] : [];
+        });
+      const fresh = withFamily(newFacts);
+      const current = withFamily(currentFacts);
       const pairs: Array<[string, string]> = [];
-      const conflicts = (left: JudgedFact, right: JudgedFact) => {
-        const family = relationFamily(left.relation);
-        if (!family || family.name !== relationFamily(right.relation)?.name) return false;
-        return family.exclusiveSide === 'source'
-          ? left.sourceId === right.sourceId && left.targetId !== right.targetId
-          : left.targetId === right.targetId && left.sourceId !== right.sourceId;
-      };
-      newFacts.forEach((fact, index) => {
-        for (const other of [...newFacts.slice(index + 1), ...currentFacts]) {
-          if (conflicts(fact, other)) pairs.push([fact.key, other.key]);
+      fresh.forEach((left, index) => {
+        for (const right of [...fresh.slice(index + 1), ...current]) {
+          if (left.family.name !== right.family.name) continue;
+          const conflict =
+            left.family.exclusiveSide === 'source'
+              ? left.fact.sourceId === right.fact.sourceId && left.fact.targetId !== right.fact.targetId
+              : left.fact.targetId === right.fact.targetId && left.fact.sourceId !== right.fact.sourceId;
+          if (conflict) pairs.push([left.fact.key, right.fact.key]);
         }
       });
       return pairs;

@@ -6,7 +6,7 @@ import { embedAll, type GraphEmbedder } from '../embedder.ts';
 import type { ExtractedFact } from '../extraction/extractor.ts';
 import { parseLooseDate } from '../extraction/temporal-expressions.ts';
 import type { DocumentGraphWrite, GraphStore } from '../graph-store.ts';
-import type { FactRecord, FactWrite } from '../model.ts';
+import type { FactWrite, StoredFact } from '../model.ts';
 import { normalizeEntityName, normalizeRelation, normalizeText } from '../names.ts';
 import { analyzeTerms } from '../text-terms.ts';
 import { settleContradictions, type ContradictionJudge, type JudgedFact } from './contradictions.ts';
@@ -32,13 +32,23 @@ interface CandidateFact {
   episodeIds: string[];
 }
 
-function sameFact(existing: FactRecord, candidate: CandidateFact): boolean {
-  return (
-    existing.sourceEntityId === candidate.sourceId &&
-    existing.targetEntityId === candidate.targetId &&
-    normalizeRelation(existing.relation) === candidate.relation &&
-    (normalizeText(existing.fact) === normalizeText(candidate.fact) || existing.validAt === candidate.validAt)
-  );
+/** Stored facts by endpoints and relation, each with its normalised sentence, for restatement checks. */
+function indexStoredFacts(facts: StoredFact[]): Map<string, Array<{ fact: StoredFact; sentence: string }>> {
+  const index = new Map<string, Array<{ fact: StoredFact; sentence: string }>>();
+  for (const fact of facts) {
+    const key = [fact.sourceEntityId, fact.targetEntityId, normalizeRelation(fact.relation)].join('\u0000');
+    const entries = index.get(key) ?? [];
+    entries.push({ fact, sentence: normalizeText(fact.fact) });
+    index.set(key, entries);
+  }
+  return index;
+}
+
+/** The same fact restated: same endpoints and relation, and the same sentence or the same start time. */
+function findRestated(index: ReturnType<typeof indexStoredFacts>, candidate: CandidateFact): StoredFact | undefined {
+  const entries = index.get([candidate.sourceId, candidate.targetId, candidate.relation].join('\u0000')) ?? [];
+  const sentence = normalizeText(candidate.fact);
+  return entries.find((entry) => entry.sentence === sentence || entry.fact.validAt === candidate.validAt)?.fact;
 }
 
 export async function planFacts(
@@ -82,11 +92,12 @@ export async function planFacts(
 
   const knownEntityIds = [...new Set([...input.entities.values()].filter((entity) => !entity.isNew).map((entity) => entity.id))];
   const existingFacts = await dependencies.store.findFactsTouching(context, knownEntityIds);
+  const storedIndex = indexStoredFacts(existingFacts);
   const supports: FactPlan['supports'] = [];
   const fresh: CandidateFact[] = [];
   let restatedFacts = 0;
   for (const candidate of candidates.values()) {
-    const existing = existingFacts.find((fact) => sameFact(fact, candidate));
+    const existing = findRestated(storedIndex, candidate);
     if (existing) {
       restatedFacts += 1;
       for (const episodeId of candidate.episodeIds) supports.push({ factId: existing.id, episodeId });
@@ -124,7 +135,7 @@ async function findInvalidations(
   judge: ContradictionJudge,
   facts: FactWrite[],
   fresh: CandidateFact[],
-  existingFacts: FactRecord[],
+  existingFacts: StoredFact[],
   referenceTime: string,
   now: string,
 ): Promise<FactPlan['invalidations']> {
@@ -148,7 +159,6 @@ async function findInvalidations(
         ],
   );
   if (newJudged.length === 0) return [];
-  const names = new Map(fresh.flatMap((candidate) => [[candidate.sourceId, candidate.sourceName], [candidate.targetId, candidate.targetName]]));
   const currentJudged: JudgedFact[] = existingFacts
     .filter((fact) => fact.invalidAt === null && fact.expiredAt === null)
     .map((fact) => ({
@@ -156,8 +166,8 @@ async function findInvalidations(
       isNew: false,
       sourceId: fact.sourceEntityId,
       targetId: fact.targetEntityId,
-      sourceName: names.get(fact.sourceEntityId) ?? fact.sourceEntityId,
-      targetName: names.get(fact.targetEntityId) ?? fact.targetEntityId,
+      sourceName: fact.sourceName,
+      targetName: fact.targetName,
       relation: fact.relation,
       fact: fact.fact,
       validAt: fact.validAt,

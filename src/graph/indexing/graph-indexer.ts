@@ -102,7 +102,7 @@ export function createGraphIndexer(dependencies: GraphIndexerDependencies): Grap
     };
   }
 
-  const removeDocument = (context: WorkspaceContext, documentId: string) => {
+  const removeDocument = async (context: WorkspaceContext, documentId: string) => {
     requireGraphGroup(context);
     return dependencies.store.removeDocument(context, documentId);
   };

@@ -75,7 +75,7 @@ export const cypherStatements = {
       'factsTouching',
       ({ node, relationship }) => `MATCH ${node('s', 'Entity')}-${relationship('r', 'RELATES_TO')}->${node('t', 'Entity')}
         WHERE s.uuid IN $entity_ids OR t.uuid IN $entity_ids
-        RETURN ${factFields}
+        RETURN ${factFields}, s.name AS source_name, t.name AS target_name
         ORDER BY r.created_at, r.uuid`,
       { entity_ids: entityIds },
     ),
@@ -322,6 +322,27 @@ export const cypherStatements = {
         DETACH DELETE e
         RETURN count(id) AS deleted`,
       { entity_ids: entityIds },
+    ),
+
+  // Clearing a whole group (a deleted workspace)
+  deleteGroupFacts: (context: WorkspaceContext) =>
+    groupScopedCypher(
+      context,
+      'deleteGroupFacts',
+      ({ node, relationship }) => `MATCH ${node('', 'Entity')}-${relationship('r', 'RELATES_TO')}->${node('', 'Entity')}
+        WITH r, r.uuid AS id
+        DELETE r
+        RETURN count(id) AS deleted`,
+    ),
+
+  deleteGroupNodes: (context: WorkspaceContext, label: 'Entity' | 'Episode') =>
+    groupScopedCypher(
+      context,
+      label === 'Entity' ? 'deleteGroupEntities' : 'deleteGroupEpisodes',
+      ({ node }) => `MATCH ${node('n', label)}
+        WITH n, n.uuid AS id
+        DETACH DELETE n
+        RETURN count(id) AS deleted`,
     ),
 
   // Search

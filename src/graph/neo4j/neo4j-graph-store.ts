@@ -4,6 +4,7 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
 import { notReady } from '../../errors.ts';
 import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
+import { requireGraphGroup } from '../graph-group.ts';
 import type { DocumentGraphWrite, GraphStore, RemovalResult, Traversal } from '../graph-store.ts';
 import type { EntityRecord, EntityType, EntityView, FactRecord, FactView } from '../model.ts';
 import { analyzeTerms, bm25Score } from '../text-terms.ts';
@@ -320,12 +321,17 @@ export function createNeo4jGraphStore(options: Neo4jGraphStoreOptions): GraphSto
         }
         return { byName, bySimilarity };
       }),
-    findFactsTouching: (context, entityIds) =>
-      entityIds.length === 0
-        ? Promise.resolve([])
-        : inTransaction('read', async (transaction) =>
-            (await runScoped(transaction, cypherStatements.factsTouching(context, entityIds))).map(toFactRecord),
-          ),
+    findFactsTouching: async (context, entityIds) => {
+      requireGraphGroup(context);
+      if (entityIds.length === 0) return [];
+      return inTransaction('read', async (transaction) =>
+        (await runScoped(transaction, cypherStatements.factsTouching(context, entityIds))).map((row) => ({
+          ...toFactRecord(row),
+          sourceName: String(row.source_name),
+          targetName: String(row.target_name),
+        })),
+      );
+    },
     writeDocumentGraph: (context, write) => inTransaction('write', (transaction) => writeDocument(transaction, context, write)),
     removeDocument: (context, documentId) =>
       inTransaction('write', async (transaction) => {
@@ -335,6 +341,17 @@ export function createNeo4jGraphStore(options: Neo4jGraphStoreOptions): GraphSto
           context,
           rows.map((row) => String(row.id)),
         );
+      }),
+    clearWorkspaceGraph: (context) =>
+      inTransaction('write', async (transaction) => {
+        const [facts] = await runScoped(transaction, cypherStatements.deleteGroupFacts(context));
+        const [episodes] = await runScoped(transaction, cypherStatements.deleteGroupNodes(context, 'Episode'));
+        const [entities] = await runScoped(transaction, cypherStatements.deleteGroupNodes(context, 'Entity'));
+        return {
+          episodes: toNumber(episodes?.deleted ?? 0),
+          facts: toNumber(facts?.deleted ?? 0),
+          entities: toNumber(entities?.deleted ?? 0),
+        };
       }),
 
     searchCandidates: (context, query) =>
@@ -370,15 +387,18 @@ export function createNeo4jGraphStore(options: Neo4jGraphStoreOptions): GraphSto
       inTransaction('read', async (transaction) =>
         (await runScoped(transaction, cypherStatements.entitiesNamed(context, normalizedName))).map(toEntityView),
       ),
-    traverse: (context, startEntityIds, depth, factLimit) =>
-      startEntityIds.length === 0 ? Promise.resolve({ entities: [], facts: [] }) : traverse(context, startEntityIds, depth, factLimit),
-    timeline: (context, entityIds, limit) =>
-      entityIds.length === 0
-        ? Promise.resolve([])
-        : inTransaction('read', async (transaction) => {
-            const ids = (await runScoped(transaction, cypherStatements.timeline(context, entityIds, limit))).map((row) => String(row.id));
-            return orderLike(await factViews(transaction, context, ids), ids);
-          }),
+    traverse: async (context, startEntityIds, depth, factLimit) => {
+      requireGraphGroup(context);
+      return startEntityIds.length === 0 ? { entities: [], facts: [] } : traverse(context, startEntityIds, depth, factLimit);
+    },
+    timeline: async (context, entityIds, limit) => {
+      requireGraphGroup(context);
+      if (entityIds.length === 0) return [];
+      return inTransaction('read', async (transaction) => {
+        const ids = (await runScoped(transaction, cypherStatements.timeline(context, entityIds, limit))).map((row) => String(row.id));
+        return orderLike(await factViews(transaction, context, ids), ids);
+      });
+    },
     counts: (context) =>
       inTransaction('read', async (transaction) => {
         const [row] = await runScoped(transaction, cypherStatements.counts(context));

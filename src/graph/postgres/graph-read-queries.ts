@@ -2,7 +2,7 @@
 // workspace_id; similarity and BM25 are computed exactly over the workspace's own rows and statistics.
 import type { Queryable } from '../../db/database.ts';
 import type { EntityCandidateQuery, EntityCandidates, SearchCandidateQuery, SearchCandidates, Traversal } from '../graph-store.ts';
-import type { EntityRecord, EntityView, FactRecord, FactView } from '../model.ts';
+import type { EntityRecord, EntityView, FactView, StoredFact } from '../model.ts';
 import { loadFactViews, orderLike } from './fact-views.ts';
 import { entityColumns, factColumns, toEntityRecord, toEntityView, toFactRecord, toVectorLiteral, type EntityRow, type FactRow } from './rows.ts';
 
@@ -24,13 +24,18 @@ export async function findEntityCandidates(
   const bySimilarity: EntityCandidates['bySimilarity'] = query.embeddings.map(() => []);
   if (query.embeddings.length > 0) {
     const { rows } = await transaction.query<EntityRow & { query_index: number; similarity: number }>(
-      `SELECT q.ordinality::integer - 1 AS query_index, m.*
-       FROM unnest($2::text[]) WITH ORDINALITY AS q(embedding, ordinality)
+      // Materialised so each query vector is parsed once, not once per compared row.
+      `WITH queries AS MATERIALIZED (
+         SELECT q.ordinality::integer - 1 AS query_index, q.embedding::vector AS embedding
+         FROM unnest($2::text[]) WITH ORDINALITY AS q(embedding, ordinality)
+       )
+       SELECT queries.query_index, m.*
+       FROM queries
        CROSS JOIN LATERAL (
-         SELECT ${entityColumns}, 1 - (e.name_embedding <=> q.embedding::vector) AS similarity
+         SELECT ${entityColumns}, 1 - (e.name_embedding <=> queries.embedding) AS similarity
          FROM graph_entities e
          WHERE e.workspace_id = $1 AND e.embedder = $3 AND vector_dims(e.name_embedding) = $4
-         ORDER BY e.name_embedding <=> q.embedding::vector, e.id
+         ORDER BY e.name_embedding <=> queries.embedding, e.id
          LIMIT $5
        ) m`,
       [workspaceId, query.embeddings.map(toVectorLiteral), query.embedder, query.embeddings[0]!.length, query.limitPerEmbedding],
@@ -42,47 +47,58 @@ export async function findEntityCandidates(
   return { byName, bySimilarity };
 }
 
-export async function findFactsTouching(transaction: Queryable, workspaceId: string, entityIds: string[]): Promise<FactRecord[]> {
+export async function findFactsTouching(transaction: Queryable, workspaceId: string, entityIds: string[]): Promise<StoredFact[]> {
   if (entityIds.length === 0) return [];
-  const { rows } = await transaction.query<FactRow>(
-    `SELECT ${factColumns} FROM graph_facts f
+  const { rows } = await transaction.query<FactRow & { source_name: string; target_name: string }>(
+    `SELECT ${factColumns}, s.name AS source_name, t.name AS target_name
+     FROM graph_facts f
+     JOIN graph_entities s ON s.workspace_id = $1 AND s.id = f.source_entity_id
+     JOIN graph_entities t ON t.workspace_id = $1 AND t.id = f.target_entity_id
      WHERE f.workspace_id = $1 AND (f.source_entity_id = ANY($2::uuid[]) OR f.target_entity_id = ANY($2::uuid[]))
      ORDER BY f.created_at, f.id`,
     [workspaceId, entityIds],
   );
-  return rows.map(toFactRecord);
+  return rows.map((row) => ({ ...toFactRecord(row), sourceName: row.source_name, targetName: row.target_name }));
 }
 
-/** BM25 (k1 1.2, b 0.75, query-term frequency counted) over the workspace's fact sentences. */
+/**
+ * BM25 (k1 1.2, b 0.75, query-term frequency counted) over the workspace's facts. The CTEs are
+ * materialised so the plan does not depend on table statistics: PGlite has no autovacuum, so a
+ * freshly filled table keeps its empty-table estimates, and an inlined aggregate was re-run per row.
+ */
 async function factsByText(transaction: Queryable, workspaceId: string, query: SearchCandidateQuery): Promise<string[]> {
   const { rows } = await transaction.query<{ id: string }>(
-    `WITH query_terms AS (
+    `WITH query_terms AS MATERIALIZED (
        SELECT t.lexeme, cardinality(t.positions) AS query_frequency FROM unnest(to_tsvector('english', $2)) t
      ),
-     corpus AS (
+     postings AS MATERIALIZED (
+       SELECT p.fact_id, q.lexeme, p.term_frequency, q.query_frequency
+       FROM query_terms q
+       CROSS JOIN LATERAL (
+         SELECT t.fact_id, t.term_frequency FROM graph_fact_terms t WHERE t.workspace_id = $1 AND t.lexeme = q.lexeme
+       ) p
+     ),
+     term_statistics AS MATERIALIZED (
+       SELECT lexeme, count(*)::float8 AS document_frequency FROM postings GROUP BY lexeme
+     ),
+     corpus AS MATERIALIZED (
        SELECT count(*)::float8 AS fact_count, coalesce(avg(term_count), 0)::float8 AS average_length
        FROM graph_facts WHERE workspace_id = $1
      ),
-     term_statistics AS (
-       SELECT p.lexeme, count(*)::float8 AS document_frequency
-       FROM graph_fact_terms p JOIN query_terms q ON q.lexeme = p.lexeme
-       WHERE p.workspace_id = $1
-       GROUP BY p.lexeme
+     scored AS MATERIALIZED (
+       SELECT p.fact_id,
+              sum(p.query_frequency
+                  * ln(1 + (c.fact_count - s.document_frequency + 0.5) / (s.document_frequency + 0.5))
+                  * p.term_frequency * 2.2
+                  / (p.term_frequency + 1.2 * (0.25 + 0.75 * f.term_count / greatest(c.average_length, 1)))) AS score
+       FROM postings p
+       JOIN term_statistics s ON s.lexeme = p.lexeme
+       JOIN graph_facts f ON f.workspace_id = $1 AND f.id = p.fact_id
+       CROSS JOIN corpus c
+       WHERE $4::boolean IS FALSE OR f.invalid_at IS NULL
+       GROUP BY p.fact_id
      )
-     SELECT p.fact_id::text AS id,
-            sum(q.query_frequency
-                * ln(1 + (c.fact_count - s.document_frequency + 0.5) / (s.document_frequency + 0.5))
-                * p.term_frequency * 2.2
-                / (p.term_frequency + 1.2 * (0.25 + 0.75 * f.term_count / greatest(c.average_length, 1)))) AS score
-     FROM graph_fact_terms p
-     JOIN query_terms q ON q.lexeme = p.lexeme
-     JOIN term_statistics s ON s.lexeme = p.lexeme
-     JOIN graph_facts f ON f.workspace_id = $1 AND f.id = p.fact_id
-     CROSS JOIN corpus c
-     WHERE p.workspace_id = $1 AND ($4::boolean IS FALSE OR f.invalid_at IS NULL)
-     GROUP BY p.fact_id
-     ORDER BY score DESC, p.fact_id
-     LIMIT $3`,
+     SELECT fact_id::text AS id FROM scored ORDER BY score DESC, fact_id LIMIT $3`,
     [workspaceId, query.text, query.limit, query.currentOnly],
   );
   return rows.map((row) => row.id);
@@ -185,17 +201,24 @@ export async function findEntitiesByName(transaction: Queryable, workspaceId: st
   return rows.map(toEntityView);
 }
 
-// Breadth-first over facts in either direction. UNION (not UNION ALL) drops repeated
-// (entity, distance) rows, and the depth bound ends cycles.
-const walkCte = `WITH RECURSIVE walk (entity_id, distance) AS (
+// Breadth-first over facts in either direction: each step looks neighbours up through the source and
+// target indexes. UNION (not UNION ALL) drops repeated (entity, distance) rows; the depth bound ends cycles.
+const reachedEntitiesSql = `WITH RECURSIVE walk (entity_id, distance) AS (
     SELECT e.id, 0 FROM graph_entities e WHERE e.workspace_id = $1 AND e.id = ANY($2::uuid[])
     UNION
-    SELECT CASE WHEN f.source_entity_id = w.entity_id THEN f.target_entity_id ELSE f.source_entity_id END, w.distance + 1
+    SELECT next.entity_id, w.distance + 1
     FROM walk w
-    JOIN graph_facts f ON f.workspace_id = $1 AND (f.source_entity_id = w.entity_id OR f.target_entity_id = w.entity_id)
+    CROSS JOIN LATERAL (
+      SELECT f.target_entity_id AS entity_id FROM graph_facts f WHERE f.workspace_id = $1 AND f.source_entity_id = w.entity_id
+      UNION ALL
+      SELECT f.source_entity_id FROM graph_facts f WHERE f.workspace_id = $1 AND f.target_entity_id = w.entity_id
+    ) next
     WHERE w.distance < $3
-  ),
-  reached AS (SELECT entity_id, min(distance) AS distance FROM walk GROUP BY entity_id)`;
+  )
+  SELECT ${entityColumns}, r.distance::integer AS distance
+  FROM (SELECT entity_id, min(distance) AS distance FROM walk GROUP BY entity_id) r
+  JOIN graph_entities e ON e.workspace_id = $1 AND e.id = r.entity_id
+  ORDER BY r.distance, e.name, e.id`;
 
 export async function traverse(
   transaction: Queryable,
@@ -205,22 +228,24 @@ export async function traverse(
   factLimit: number,
 ): Promise<Traversal> {
   if (startEntityIds.length === 0) return { entities: [], facts: [] };
-  const { rows: entityRows } = await transaction.query<EntityRow & { distance: number }>(
-    `${walkCte}
-     SELECT ${entityColumns}, r.distance::integer AS distance
-     FROM reached r JOIN graph_entities e ON e.workspace_id = $1 AND e.id = r.entity_id
-     ORDER BY r.distance, e.name, e.id`,
-    [workspaceId, startEntityIds, depth],
-  );
+  const { rows: entityRows } = await transaction.query<EntityRow & { distance: number }>(reachedEntitiesSql, [
+    workspaceId,
+    startEntityIds,
+    depth,
+  ]);
+  // The facts walked: both ends reached, at least one end nearer than the depth bound.
   const { rows: factRows } = await transaction.query<{ id: string }>(
-    `${walkCte}
-     SELECT f.id::text AS id FROM graph_facts f
-     JOIN reached a ON a.entity_id = f.source_entity_id
+    `WITH reached AS MATERIALIZED (
+       SELECT r.entity_id, r.distance FROM unnest($2::uuid[], $3::integer[]) AS r(entity_id, distance)
+     )
+     SELECT f.id::text AS id
+     FROM reached a
+     JOIN graph_facts f ON f.workspace_id = $1 AND f.source_entity_id = a.entity_id
      JOIN reached b ON b.entity_id = f.target_entity_id
-     WHERE f.workspace_id = $1 AND least(a.distance, b.distance) < $3
+     WHERE least(a.distance, b.distance) < $4
      ORDER BY least(a.distance, b.distance), coalesce(f.valid_at, f.created_at), f.id
-     LIMIT $4`,
-    [workspaceId, startEntityIds, depth, factLimit],
+     LIMIT $5`,
+    [workspaceId, entityRows.map((row) => row.id), entityRows.map((row) => Number(row.distance)), depth, factLimit],
   );
   const factIds = factRows.map((row) => row.id);
   return {

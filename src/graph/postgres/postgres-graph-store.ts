@@ -20,7 +20,7 @@ import {
 
 export function createPostgresGraphStore(database: Database): GraphStore {
   // The group is checked even though workspace_id partitions the tables: a context without one is a bug upstream.
-  const inWorkspace = <T>(context: WorkspaceContext, work: Parameters<typeof withWorkspace<T>>[2]): Promise<T> => {
+  const inWorkspace = async <T>(context: WorkspaceContext, work: Parameters<typeof withWorkspace<T>>[2]): Promise<T> => {
     requireGraphGroup(context);
     return withWorkspace(database, context, work);
   };
@@ -48,6 +48,14 @@ export function createPostgresGraphStore(database: Database): GraphStore {
           context.workspaceId,
           rows.map((row) => row.id),
         );
+      }),
+    clearWorkspaceGraph: (context) =>
+      inWorkspace(context, async (transaction) => {
+        // Episodes first: their support and mention rows cascade; then facts (and their terms), then entities.
+        const episodes = await transaction.query('DELETE FROM graph_episodes WHERE workspace_id = $1', [context.workspaceId]);
+        const facts = await transaction.query('DELETE FROM graph_facts WHERE workspace_id = $1', [context.workspaceId]);
+        const entities = await transaction.query('DELETE FROM graph_entities WHERE workspace_id = $1', [context.workspaceId]);
+        return { episodes: episodes.rowCount, facts: facts.rowCount, entities: entities.rowCount };
       }),
 
     searchCandidates: (context, query) =>

@@ -3,7 +3,7 @@
 // and its backoff cannot be tuned. We retry 408, 429 (except an exhausted quota), 5xx and network
 // errors with exponential backoff and jitter, honouring Retry-After when the server sends one.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OpenAIEmbeddings } from '@langchain/openai';
+import type { OpenAIEmbeddings } from '@langchain/openai';
 import { upstreamError } from '../../errors.ts';
 import type { Embedder } from './embedder.ts';
 
@@ -54,22 +54,28 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
   const initialDelay = options.initialRetryDelayMs ?? 500;
   const maxDelay = options.maxRetryDelayMs ?? 30_000;
   const target = options.baseUrl ?? 'https://api.openai.com/v1';
-  const client = new OpenAIEmbeddings({
-    model: options.model,
-    dimensions: options.requestDimensions ? options.dimensions : undefined,
-    // A local server may need no key, but the OpenAI client insists on one.
-    apiKey: options.apiKey ?? 'not-needed',
-    configuration: options.baseUrl ? { baseURL: options.baseUrl } : {},
-    batchSize,
-    maxRetries: 0,
-    stripNewLines: false,
-    timeout: options.timeoutMs ?? 60_000,
-  });
+  // Loaded on first use: the OpenAI client is a second of start-up that local deployments never need.
+  let client: Promise<OpenAIEmbeddings> | undefined;
+  const connect = () =>
+    (client ??= import('@langchain/openai').then(
+      ({ OpenAIEmbeddings }) =>
+        new OpenAIEmbeddings({
+          model: options.model,
+          dimensions: options.requestDimensions ? options.dimensions : undefined,
+          // A local server may need no key, but the OpenAI client insists on one.
+          apiKey: options.apiKey ?? 'not-needed',
+          configuration: options.baseUrl ? { baseURL: options.baseUrl } : {},
+          batchSize,
+          maxRetries: 0,
+          stripNewLines: false,
+          timeout: options.timeoutMs ?? 60_000,
+        }),
+    ));
 
   async function withRetries(texts: string[]): Promise<number[][]> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await client.embedDocuments(texts);
+        return await (await connect()).embedDocuments(texts);
       } catch (error) {
         const failure = error as HttpFailure;
         if (attempt >= maxRetries || !isRetryable(failure)) {

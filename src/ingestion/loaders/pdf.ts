@@ -11,7 +11,7 @@ export async function loadPdf(source: string, content: string | Uint8Array): Pro
   let info: Record<string, unknown> = {};
   try {
     // PDF.js takes ownership of (detaches) the buffer it is given: hand it a copy.
-    const document = await getDocumentProxy(new Uint8Array(content));
+    const document = await getDocumentProxy(new Uint8Array(content), { verbosity: 0 });
     try {
       ({ text: pages } = await extractText(document, { mergePages: false }));
       info = (await getMeta(document)).info ?? {};

@@ -2,6 +2,7 @@
 import type { Database } from '../../../src/db/database.ts';
 import { createOfflineExtractor } from '../../../src/graph/extraction/offline-extractor.ts';
 import type { GraphSearchDependencies } from '../../../src/graph/graph-search.ts';
+import type { GraphStore } from '../../../src/graph/graph-store.ts';
 import { createRuleContradictionJudge } from '../../../src/graph/indexing/contradictions.ts';
 import { createGraphIndexer, type GraphIndexer } from '../../../src/graph/indexing/graph-indexer.ts';
 import { createPostgresGraphStore } from '../../../src/graph/postgres/postgres-graph-store.ts';
@@ -16,7 +17,11 @@ export interface GraphHarness extends GraphSearchDependencies {
 }
 
 export function createPostgresGraphHarness(database: Database): GraphHarness {
-  const store = createPostgresGraphStore(database);
+  return createGraphHarness(createPostgresGraphStore(database));
+}
+
+/** The same stack over any GraphStore (the neo4j integration tests use it with a real server). */
+export function createGraphHarness(store: GraphStore): GraphHarness {
   const embedder = createTestEmbedder();
   const indexer = createGraphIndexer({
     store,
