@@ -18,40 +18,70 @@ export function contentTerms(text: string): string[] {
     .map((word) => stemmer(word));
 }
 
-function sentencesOf(content: string): string[] {
-  // Headings are labels, not statements: drop them before joining lines into sentences.
-  const prose = content
-    .split('\n')
-    .filter((line) => !/^\s*#{1,6}\s/.test(line))
-    .join(' ')
-    .replace(/\s+/g, ' ');
-  return [...sentenceSegmenter.segment(prose)]
-    .map((part) => part.segment.trim())
-    .filter((sentence) => sentence.length >= 20 && /[\p{L}]/u.test(sentence));
+const listItemPattern = /^\s*(?:[-*+]|\d+[.)])\s+/;
+// A quoted passage longer than this is more than an answer needs.
+const maximumUnitLength = 700;
+
+function plainText(markdown: string): string {
+  return markdown
+    .replace(/\*\*|__|`/g, '')
+    .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**
- * Scores every sentence of the retrieved chunks by the query terms it contains, each weighted by
- * how rare it is among the candidate sentences (so "vacation" outweighs "policy"), plus a small
- * bonus for the retrieval rank of its chunk. Returns the best, in reading order of rank.
+ * The quotable units of a chunk: each sentence of a prose paragraph, and each list kept whole with
+ * the line that introduces it ("If you forgot your password: 1. … 2. …"), since a procedure cut
+ * into sentences stops making sense. Headings are labels, not statements, and are dropped.
+ */
+export function quotableUnits(content: string): string[] {
+  const paragraphs = content
+    .split(/\n\s*\n/)
+    .map((paragraph) => paragraph.split('\n').filter((line) => !/^\s*#{1,6}\s/.test(line)).join('\n'))
+    .filter((paragraph) => paragraph.trim() !== '');
+  const units: string[] = [];
+  for (let index = 0; index < paragraphs.length; index += 1) {
+    const paragraph = paragraphs[index]!;
+    const next = paragraphs[index + 1];
+    if (listItemPattern.test(paragraph)) {
+      units.push(plainText(paragraph));
+    } else if (paragraph.trim().endsWith(':') && next && listItemPattern.test(next)) {
+      units.push(plainText(`${paragraph} ${next}`));
+      index += 1;
+    } else {
+      units.push(...[...sentenceSegmenter.segment(plainText(paragraph))].map((part) => part.segment.trim()));
+    }
+  }
+  return units.filter((unit) => unit.length >= 20 && unit.length <= maximumUnitLength && /\p{L}/u.test(unit));
+}
+
+/**
+ * Scores every quotable unit of the retrieved chunks by the query terms it contains, each weighted
+ * by how rare it is among the candidates (so "vacation" outweighs "policy"), plus half that for
+ * terms in its section's headings and a small bonus for the retrieval rank of its chunk. Returns the best, in reading order of rank.
  */
 export function selectSentences(question: string, chunks: CitableChunk[], maximum = 3): ExtractedSentence[] {
   const queryTerms = new Set(contentTerms(question));
   if (queryTerms.size === 0) return [];
-  const candidates = chunks.flatMap((chunk, rank) =>
-    sentencesOf(chunk.content).map((text, position) => ({ text, chunk, rank, position, terms: new Set(contentTerms(text)) })),
-  );
+  const candidates = chunks.flatMap((chunk, rank) => {
+    const headingTerms = new Set(contentTerms(chunk.headingPath.join(' ')));
+    return quotableUnits(chunk.content).map((text, position) => ({ text, chunk, rank, position, headingTerms, terms: new Set(contentTerms(text)) }));
+  });
   const documentFrequency = new Map<string, number>();
   for (const candidate of candidates) {
     for (const term of queryTerms) if (candidate.terms.has(term)) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
   }
   const scored = candidates.map((candidate) => {
     let score = 0;
+    let sectionBonus = 0;
     for (const term of queryTerms) {
-      const frequency = documentFrequency.get(term);
-      if (frequency && candidate.terms.has(term)) score += Math.log(1 + candidates.length / frequency);
+      const weight = Math.log(1 + candidates.length / (documentFrequency.get(term) ?? 1));
+      if (candidate.terms.has(term)) score += weight;
+      // A sentence under a heading that names the question's topic is more likely the answer.
+      if (candidate.headingTerms.has(term)) sectionBonus += weight / 2;
     }
-    return { ...candidate, score: score > 0 ? score + 0.2 / (candidate.rank + 1) : 0 };
+    return { ...candidate, score: score > 0 ? score + sectionBonus + 0.2 / (candidate.rank + 1) : 0 };
   });
   const best = Math.max(0, ...scored.map((candidate) => candidate.score));
   const seen = new Set<string>();

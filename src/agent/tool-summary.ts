@@ -19,6 +19,6 @@ export function summarizeToolResult(toolName: string, artifact: unknown): string
   return typeof summary === 'string' ? summary : `${toolName} finished`;
 }
 
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : pluralNoun}`;
 }

@@ -1,5 +1,6 @@
 // The `ragspace` command tree. Each command group registers itself from its own file.
 import { Command } from 'commander';
+import { registerChatCommand } from './commands/chat.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerKeyCommands } from './commands/key.ts';
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerIngestCommand(program);
   registerEvalCommand(program);
+  registerChatCommand(program);
   return program;
 }

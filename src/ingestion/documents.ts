@@ -104,13 +104,11 @@ const summaryColumns = `d.id, d.workspace_id AS "workspaceId", d.source, d.title
 // Chunks per INSERT: ~32 × 1,024-d vectors keeps one statement in the tens of milliseconds.
 const chunkInsertBatchSize = 32;
 
-function defaultTokens(dependencies: IngestionDependencies): TokenCounter {
-  return dependencies.tokens ?? createTokenCounterOnce();
-}
-
-// The tokenizer is immutable once built; caching it only saves its 0.2 s start-up.
+// A lazily built constant, not state: the tokenizer is immutable, and building it takes 0.2 s,
+// too long to repeat for every uploaded document.
 let sharedTokenCounter: TokenCounter | undefined;
-function createTokenCounterOnce(): TokenCounter {
+function tokensOf(dependencies: Pick<IngestionDependencies, 'tokens'>): TokenCounter {
+  if (dependencies.tokens) return dependencies.tokens;
   sharedTokenCounter ??= createTokenCounter();
   return sharedTokenCounter;
 }
@@ -257,7 +255,7 @@ export async function ingestDocument(
   });
   if (current) return { document: current, status: 'unchanged', chunkCount: current.chunkCount };
 
-  const tokens = defaultTokens(dependencies);
+  const tokens = tokensOf(dependencies);
   const loaded = await loadDocument({ source: document.source, content: document.content, contentType });
   const title = document.title ?? loaded.title;
   const chunks = await chunkDocument(loaded, chunking, tokens);
@@ -325,7 +323,7 @@ export async function previewDocument(
   const existing = await withWorkspace(dependencies.database, context, (transaction) =>
     findBySource(transaction, context.workspaceId, document.source, false),
   );
-  const tokens = dependencies.tokens ?? createTokenCounterOnce();
+  const tokens = tokensOf(dependencies);
   const loaded = await loadDocument({ source: document.source, content: document.content, contentType });
   const chunks = await chunkDocument(loaded, chunking, tokens);
   return {

@@ -20,6 +20,12 @@ describe('selectSentences', () => {
     expect(chosen[0]!.text).toBe('Every employee gets 25 vacation days a year.');
   });
 
+  it('quotes a procedure whole, with the line that introduces it', () => {
+    const procedure = chunk('## Reset your password\n\nIf you forgot your password:\n\n1. Choose **Forgot password?**\n2. Open the reset link we email you.\n\nSupport cannot see passwords.');
+    const chosen = selectSentences('How do I reset my password?', [procedure]);
+    expect(chosen[0]!.text).toBe('If you forgot your password: 1. Choose Forgot password? 2. Open the reset link we email you.');
+  });
+
   it('returns nothing when no sentence shares a content word with the question', () => {
     expect(selectSentences('What is the capital of France?', [chunk('Our refund window is thirty days long for all orders.')])).toEqual([]);
     expect(selectSentences('the of and', [chunk('The refund window is thirty days long.')])).toEqual([]);

@@ -60,13 +60,14 @@ describe('ragspace ingest | eval', () => {
   });
 
   it('prints a JSON summary, skips unchanged documents, and writes nothing in a dry run', async () => {
-    const first = await ragspace('ingest', '--workspace-id', 'beta', '--directory', hrDirectory, '--json');
+    // --no-graph here and below: these runs are about ingestion; the first test keeps the knowledge graph on.
+    const first = await ragspace('ingest', '--workspace-id', 'beta', '--directory', hrDirectory, '--json', '--no-graph');
     expect(first.exitCode).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(summary).toMatchObject({ workspace: { slug: 'beta' }, documents: 6, created: 6, failed: 0, dryRun: false });
     expect(summary.chunks).toBeGreaterThan(6);
 
-    const again = JSON.parse((await ragspace('ingest', '--workspace-id', 'beta', '--directory', hrDirectory, '--json')).stdout);
+    const again = JSON.parse((await ragspace('ingest', '--workspace-id', 'beta', '--directory', hrDirectory, '--json', '--no-graph')).stdout);
     expect(again).toMatchObject({ created: 0, unchanged: 6, chunks: 0 });
 
     const before = await documentsBySlug();
@@ -78,13 +79,13 @@ describe('ragspace ingest | eval', () => {
   });
 
   it('cleans only the named workspace', async () => {
-    await ragspace('ingest', '--workspace-id', 'gamma', '--directory', supportDirectory);
+    await ragspace('ingest', '--workspace-id', 'gamma', '--directory', supportDirectory, '--no-graph');
     const before = await documentsBySlug();
     expect(before.gamma).toHaveLength(6);
     const single = path.join(temporary, 'single');
     await mkdir(single, { recursive: true });
     await writeFile(path.join(single, 'only.md'), '# Only\n\nThe one document left.\n');
-    const result = await ragspace('ingest', '--workspace-id', 'gamma', '--directory', single, '--clean');
+    const result = await ragspace('ingest', '--workspace-id', 'gamma', '--directory', single, '--clean', '--no-graph');
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/removed 6 existing documents/);
     const after = await documentsBySlug();
@@ -129,7 +130,7 @@ describe('ragspace ingest | eval', () => {
     expect(unevaluated.exitCode).toBe(1);
     expect(unevaluated.stderr).toMatch(/holds none of the documents judged in .*; ingest the corpus first/);
 
-    const ingested = await ragspace('ingest', '--workspace-id', 'alpha', '--beir', dataset, '--clean', '--json');
+    const ingested = await ragspace('ingest', '--workspace-id', 'alpha', '--beir', dataset, '--clean', '--json', '--no-graph');
     expect(ingested.exitCode).toBe(1);
     expect(JSON.parse(ingested.stdout)).toMatchObject({ created: 3, failed: 1, results: expect.arrayContaining([expect.objectContaining({ source: 'corpus.jsonl:4', status: 'failed' })]) });
     expect((await documentsBySlug()).alpha).toEqual(['d1', 'd2', 'd3']);

@@ -23,7 +23,7 @@ export function createEntityRelationshipsTool(dependencies: GraphSearchDependenc
         'Facts:',
         ...result.facts.map(formatFact),
       ].join('\n');
-      return toolOutput(text, { summary: `${plural(neighbours.length, 'related entity')}, ${plural(result.facts.length, 'fact')}`, facts: factArtifacts(result.facts) });
+      return toolOutput(text, { summary: `${plural(neighbours.length, 'related entity', 'related entities')}, ${plural(result.facts.length, 'fact')}`, facts: factArtifacts(result.facts) });
     },
     {
       name,

@@ -15,7 +15,7 @@ export function createGraphSearchTool(dependencies: GraphSearchDependencies) {
       const result = await graphSearch(dependencies, workspaceContext, { query: input.query, limit: input.limit ?? 10 });
       const entities = result.entities.map((entity) => `${entity.name} (${entity.type})`).join(', ');
       const text = result.facts.length === 0 ? 'No matching facts in the knowledge graph.' : [`Entities: ${entities}`, 'Facts:', ...result.facts.map(formatFact)].join('\n');
-      return toolOutput(text, { summary: `${plural(result.facts.length, 'fact')} about ${plural(result.entities.length, 'entity')}`, facts: factArtifacts(result.facts) });
+      return toolOutput(text, { summary: `${plural(result.facts.length, 'fact')} about ${plural(result.entities.length, 'entity', 'entities')}`, facts: factArtifacts(result.facts) });
     },
     {
       name,

@@ -1,4 +1,5 @@
 // ragspace serve: the HTTP service (what `npm start` runs).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildApp } from '../../api/app.ts';
@@ -19,8 +20,12 @@ interface FirstStart {
 async function firstStart(runtime: Runtime): Promise<FirstStart> {
   if (!runtime.embedded) return { messages: [] };
   const bootstrap = await bootstrapDefaultTenant(runtime.database, runtime.keyPepper, runtime.config.dataDirectory);
-  if (!bootstrap.created) return { messages: [] };
-  const keyFile = path.relative(process.cwd(), bootstrap.keyFile) || bootstrap.keyFile;
+  const relativeKeyFile = path.relative(process.cwd(), bootstrap.keyFile);
+  const keyFile = relativeKeyFile && !relativeKeyFile.startsWith('..') ? relativeKeyFile : bootstrap.keyFile;
+  const chatBody = JSON.stringify({ message: 'How do I reset my password?' });
+  const tryIt = (address: string) =>
+    `Ask the default workspace (answers cite their sources):\n  curl -s -X POST ${address}/workspaces/${bootstrap.workspaceId}/chat -H "Authorization: Bearer $(cat ${keyFile})" -H 'Content-Type: application/json' -d '${chatBody}'`;
+  if (!bootstrap.created) return { messages: [], tryIt: existsSync(bootstrap.keyFile) ? tryIt : undefined };
   const messages = [
     'First start: created the default organization, workspace and agent.',
     `A bootstrap API key (all scopes) is in ${keyFile} (mode 0600); it is not printed.`,
@@ -39,12 +44,7 @@ async function firstStart(runtime: Runtime): Promise<FirstStart> {
     // The service is usable without the samples; say so and go on.
     messages.push(`Could not ingest the sample corpora: ${(error as Error).message}`);
   }
-  const searchBody = JSON.stringify({ query: 'How do I reset my password?', mode: 'hybrid', limit: 3 });
-  return {
-    messages,
-    tryIt: (address) =>
-      `Try it:\n  curl -s -X POST ${address}/workspaces/${bootstrap.workspaceId}/search -H "Authorization: Bearer $(cat ${keyFile})" -H 'Content-Type: application/json' -d '${searchBody}'`,
-  };
+  return { messages, tryIt };
 }
 
 // Long enough for queued uploads and streaming answers to finish; a second signal stops at once.

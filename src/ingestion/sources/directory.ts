@@ -14,9 +14,10 @@ export async function listDirectoryItems(directory: string, pattern = defaultGlo
   const found = await stat(root).catch(() => undefined);
   if (!found) throw validationError(`Directory not found: ${directory}`);
   if (!found.isDirectory()) throw validationError(`Not a directory: ${directory}`);
-  const files = await glob(pattern, { cwd: root, onlyFiles: true, dot: false, followSymbolicLinks: false });
-  return files.sort().map((relative) => ({
-    source: relative.split(path.sep).join('/'),
-    read: async () => ({ source: relative.split(path.sep).join('/'), content: new Uint8Array(await readFile(path.join(root, relative))) }),
-  }));
+  // Case-insensitive, so Guide.MD matches the default *.md pattern.
+  const files = await glob(pattern, { cwd: root, onlyFiles: true, dot: false, followSymbolicLinks: false, caseSensitiveMatch: false });
+  return files.sort().map((relative) => {
+    const source = relative.split(path.sep).join('/');
+    return { source, read: async () => ({ source, content: new Uint8Array(await readFile(path.join(root, relative))) }) };
+  });
 }

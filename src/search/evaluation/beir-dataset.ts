@@ -48,9 +48,14 @@ export async function readBeirQueries(directory: string): Promise<BeirQuery[]> {
   await requireFile(file, 'queries.jsonl');
   const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.trim());
   return lines.map((line, index) => {
-    const parsed = JSON.parse(line) as { _id?: unknown; text?: unknown };
-    if ((typeof parsed._id !== 'string' && typeof parsed._id !== 'number') || typeof parsed.text !== 'string') {
-      throw validationError(`queries.jsonl line ${index + 1}: expected {"_id", "text"}`);
+    let parsed: { _id?: unknown; text?: unknown } | undefined;
+    try {
+      parsed = JSON.parse(line) as { _id?: unknown; text?: unknown };
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (typeof parsed._id !== 'string' && typeof parsed._id !== 'number') || typeof parsed.text !== 'string') {
+      throw validationError(`queries.jsonl line ${index + 1}: expected a JSON object with "_id" and "text"`);
     }
     return { id: String(parsed._id), text: parsed.text };
   });
