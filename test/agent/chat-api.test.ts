@@ -10,9 +10,8 @@ import type { Database } from '../../src/db/database.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import type { ApiKeyScope, WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
-import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.ts';
-import { acmeDocuments, embedder, globexDocuments, ingestAll } from './fixtures.ts';
+import { createTwoWorkspaces, embedder } from './fixtures.ts';
 
 const keyPepper = 'chat-api-test-pepper-0123456789abcdefghij';
 
@@ -103,12 +102,8 @@ describe('the chat API', () => {
   const get = (served: Served, path: string, key: string) => fetch(`${served.baseUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    ({ database, acme, globex } = await createTwoWorkspaces());
     model = await startOpenAITestServer();
-    acme = await createTestTenant(database);
-    globex = await createTestTenant(database);
-    await ingestAll(database, acme, acmeDocuments);
-    await ingestAll(database, globex, globexDocuments);
     acmeKey = await keyFor(acme, ['chat']);
     globexKey = await keyFor(globex, ['chat']);
     withModel = await serve(database, { OPENAI_BASE_URL: model.baseUrl, CHAT_MODEL: 'test-model', CHAT_MAX_RETRIES: '0', CHAT_TIMEOUT_MS: '1500' });

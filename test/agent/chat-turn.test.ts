@@ -7,9 +7,9 @@ import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { updateAgent } from '../../src/tenancy/agents.ts';
 import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
-import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
+import { createTestTenant } from '../helpers/database.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.ts';
-import { acmeDocuments, embedder, globexDocuments, ingestAll } from './fixtures.ts';
+import { acmeDocuments, createTwoWorkspaces, embedder } from './fixtures.ts';
 
 describe('a chat turn with an OpenAI-compatible model', () => {
   let database: Database;
@@ -19,12 +19,8 @@ describe('a chat turn with an OpenAI-compatible model', () => {
   let dependencies: ChatDependencies;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    ({ database, acme, globex } = await createTwoWorkspaces());
     server = await startOpenAITestServer();
-    acme = await createTestTenant(database);
-    globex = await createTestTenant(database);
-    await ingestAll(database, acme, acmeDocuments);
-    await ingestAll(database, globex, globexDocuments);
     const config = loadConfig({ OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: 'test-key', CHAT_MODEL: 'test-model', CHAT_MAX_RETRIES: '0' });
     dependencies = { config, database, embedder };
   });

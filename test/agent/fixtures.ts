@@ -1,5 +1,6 @@
 // Two small knowledge bases that share vocabulary, for the agent tests.
 import type { Database } from '../../src/db/database.ts';
+import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
 import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
@@ -40,4 +41,14 @@ Globex salary bands for engineers range from 120,000 to 190,000 dollars. Refunds
 
 export async function ingestAll(database: Database, context: WorkspaceContext, documents: Array<{ source: string; content: string }>): Promise<void> {
   for (const document of documents) await ingestDocument({ database, embedder }, context, document);
+}
+
+/** A fresh database with two workspaces: acme (support docs, one with a prompt injection) and globex (HR). */
+export async function createTwoWorkspaces(): Promise<{ database: Database; acme: WorkspaceContext; globex: WorkspaceContext }> {
+  const database = await createTestDatabase();
+  const acme = await createTestTenant(database);
+  const globex = await createTestTenant(database);
+  await ingestAll(database, acme, acmeDocuments);
+  await ingestAll(database, globex, globexDocuments);
+  return { database, acme, globex };
 }
