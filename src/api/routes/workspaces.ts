@@ -1,9 +1,5 @@
 // /workspaces/:id: read, update, and delete (irreversible, admin scope, ?confirm=<slug>).
 import { confirmationMismatch } from '../../errors.ts';
-import { listDocuments } from '../../ingestion/documents.ts';
-import type { Runtime } from '../../runtime.ts';
-import { maximumPageSize } from '../../tenancy/pagination.ts';
-import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { deleteWorkspace, getWorkspace, updateWorkspace } from '../../tenancy/workspaces.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
@@ -12,16 +8,6 @@ import { idParamsSchema, noContentSchema } from '../schemas/common.ts';
 import { deleteWorkspaceQuerySchema, updateWorkspaceBodySchema, workspaceSchema } from '../schemas/tenancy.ts';
 
 const tags = ['workspaces'];
-
-/** Removes every document's part of the workspace's knowledge graph (episodes, facts, orphaned entities). */
-async function removeWorkspaceGraph(runtime: Runtime, context: WorkspaceContext): Promise<void> {
-  let cursor: string | undefined;
-  do {
-    const page = await listDocuments(runtime.database, context, { limit: maximumPageSize, cursor });
-    for (const document of page.items) await runtime.graphStore.removeDocument(context, document.id);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-}
 
 export const workspaceRoutes: RouteModule = async (app, { runtime, ingestionJobs }) => {
   const { database } = runtime;
@@ -61,8 +47,8 @@ export const workspaceRoutes: RouteModule = async (app, { runtime, ingestionJobs
         throw confirmationMismatch(`Deleting a workspace is irreversible: confirm with the workspace's slug (confirm=${workspace.slug})`);
       }
       // The postgres graph lives in tenant tables that cascade with the workspace row; another
-      // backend (Neo4j) keeps the group elsewhere, so its documents' graph is removed first.
-      if (runtime.graphStore.backend !== 'postgres') await removeWorkspaceGraph(runtime, context);
+      // backend (Neo4j) keeps the group elsewhere, so the whole group is removed first.
+      if (runtime.graphStore.backend !== 'postgres') await runtime.graphStore.clearWorkspaceGraph(context);
       // Checked again inside the deleting transaction, in case the slug changed meanwhile.
       await deleteWorkspace(database, context.workspaceId, { confirmSlug: request.query.confirm });
       // Queued uploads of a deleted workspace have nowhere to go.

@@ -23,8 +23,14 @@ async function firstStart(runtime: Runtime): Promise<FirstStart> {
   const relativeKeyFile = path.relative(process.cwd(), bootstrap.keyFile);
   const keyFile = relativeKeyFile && !relativeKeyFile.startsWith('..') ? relativeKeyFile : bootstrap.keyFile;
   const chatBody = JSON.stringify({ message: 'How do I reset my password?' });
+  const searchBody = JSON.stringify({ query: 'How do I reset my password?', mode: 'hybrid', limit: 3 });
+  const request = (address: string, route: string, body: string) =>
+    `curl -s -X POST ${address}/workspaces/${bootstrap.workspaceId}/${route} -H "Authorization: Bearer $(cat ${keyFile})" -H 'Content-Type: application/json' -d '${body}'`;
   const tryIt = (address: string) =>
-    `Ask the default workspace (answers cite their sources):\n  curl -s -X POST ${address}/workspaces/${bootstrap.workspaceId}/chat -H "Authorization: Bearer $(cat ${keyFile})" -H 'Content-Type: application/json' -d '${chatBody}'`;
+    [
+      `Ask the default workspace (answers cite their sources):\n  ${request(address, 'chat', chatBody)}`,
+      `Search it (BM25 + vectors, fused):\n  ${request(address, 'search', searchBody)}`,
+    ].join('\n');
   if (!bootstrap.created) return { messages: [], tryIt: existsSync(bootstrap.keyFile) ? tryIt : undefined };
   const messages = [
     'First start: created the default organization, workspace and agent.',
