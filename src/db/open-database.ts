@@ -19,10 +19,20 @@ export async function openDatabase(config: Config, log: (message: string) => voi
       max: 10,
       onIdleError: (error) => log(`database connection error: ${error.message}`),
     });
-    await migrate(database);
+    await migrateOrClose(database);
     return { database, embedded: false, isOwner: true };
   }
   const database = await openEmbeddedDatabase({ dataDirectory: config.dataDirectory, log });
-  await migrate(database);
+  await migrateOrClose(database);
   return { database, embedded: true, isOwner: database.isOwner };
+}
+
+/** A failed migration must not leave the embedded database served (the process would never exit). */
+async function migrateOrClose(database: Database): Promise<void> {
+  try {
+    await migrate(database);
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@
 // similarity) plus the neighbourhood of the entities the query names, fused by reciprocal rank.
 // Backend-agnostic: the GraphStore supplies candidates, all ranking happens here.
 import { validationError } from '../errors.ts';
+import { hasDirection } from '../ingestion/embedders/embedder.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { assertDimensions, type GraphEmbedder } from './embedder.ts';
 import type { GraphStore, SearchCandidates } from './graph-store.ts';
@@ -134,6 +135,15 @@ function rankNeighbourhood(facts: FactView[], entityIds: string[], query: string
     .map((entry) => entry.fact.id);
 }
 
+/**
+ * The zero vector (a query of stop words only) has no direction: its cosine similarities are
+ * undefined, so the embedding legs must not rank anything for it.
+ */
+function dropUndirectedEmbeddingLegs(candidates: SearchCandidates, embedding: number[]): SearchCandidates {
+  if (hasDirection(embedding)) return candidates;
+  return { ...candidates, factsByEmbedding: [], entitiesByEmbedding: [] };
+}
+
 export async function graphSearch(
   dependencies: GraphSearchDependencies,
   context: WorkspaceContext,
@@ -147,14 +157,17 @@ export async function graphSearch(
   const { store, embedder } = dependencies;
   const embedding = assertDimensions(embedder, await embedder.embedQuery(query));
   const queryTokens = contentTokens(query);
-  const candidates = await store.searchCandidates(context, {
-    text: query,
-    nameTokens: queryTokens,
+  const candidates = dropUndirectedEmbeddingLegs(
+    await store.searchCandidates(context, {
+      text: query,
+      nameTokens: queryTokens,
+      embedding,
+      embedder: embedder.name,
+      limit: Math.max(limit * 2, 20),
+      currentOnly,
+    }),
     embedding,
-    embedder: embedder.name,
-    limit: Math.max(limit * 2, 20),
-    currentOnly,
-  });
+  );
   const entities = rankEntities(candidates, queryTokens).slice(0, expansionEntities);
   const neighbourhood = await store.loadNeighbourhood(context, {
     entityIds: entities.map((entity) => entity.id),
@@ -197,14 +210,17 @@ async function resolveEntityName(
   if (exact.length > 0) return { entity: exact[0]!, alternatives: exact.slice(1) };
   const embedding = assertDimensions(dependencies.embedder, await dependencies.embedder.embedQuery(trimmed));
   const queryTokens = contentTokens(trimmed);
-  const candidates = await dependencies.store.searchCandidates(context, {
-    text: trimmed,
-    nameTokens: queryTokens,
+  const candidates = dropUndirectedEmbeddingLegs(
+    await dependencies.store.searchCandidates(context, {
+      text: trimmed,
+      nameTokens: queryTokens,
+      embedding,
+      embedder: dependencies.embedder.name,
+      limit: 5,
+      currentOnly: false,
+    }),
     embedding,
-    embedder: dependencies.embedder.name,
-    limit: 5,
-    currentOnly: false,
-  });
+  );
   const [best, ...others] = rankEntities(candidates, queryTokens);
   const toView = (entity: EntityRecord): EntityView => ({ id: entity.id, name: entity.name, type: entity.type, summary: entity.summary });
   return best ? { entity: toView(best), alternatives: others.slice(0, 4).map(toView) } : { entity: null, alternatives: [] };

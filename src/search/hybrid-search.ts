@@ -2,7 +2,7 @@
 // score = textWeight / (rrfK + text rank) + vectorWeight / (rrfK + vector rank).
 import { z } from 'zod';
 import { withWorkspace } from '../db/workspace-scope.ts';
-import { toVectorLiteral } from '../ingestion/embedders/embedder.ts';
+import { hasDirection, toVectorLiteral } from '../ingestion/embedders/embedder.ts';
 import { parseInput } from '../tenancy/validation.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { filterParameters, parseSearchRequest, toHit, type HitRow, type SearchDependencies, type SearchHit, type SearchRequest } from './search-request.ts';
@@ -28,7 +28,9 @@ export async function hybridSearch(
 ): Promise<SearchHit[]> {
   const parsed = parseSearchRequest(request);
   const fusion = parseInput(hybridOptionsSchema, options);
-  const embedding = fusion.vectorWeight > 0 ? toVectorLiteral(await dependencies.embedder.embedQuery(parsed.query)) : null;
+  const queryVector = fusion.vectorWeight > 0 ? await dependencies.embedder.embedQuery(parsed.query) : null;
+  // No vector leg for a query without meaning in vector space (only stop words): NaN scores otherwise.
+  const embedding = queryVector && hasDirection(queryVector) ? toVectorLiteral(queryVector) : null;
   return withWorkspace(dependencies.database, context, async (transaction) => {
     const { rows } = await transaction.query<HitRow & { score: number; text_score: number | null; vector_score: number | null }>(
       'SELECT * FROM hybrid_search($1, $2, $3::vector, $4, $5::uuid[], $6::jsonb, $7, $8, $9, $10)',

@@ -1,13 +1,16 @@
 // Exact nearest-neighbour search over the workspace's chunks (cosine), through the SQL function
 // match_chunks. No approximate index: recall is 100 % and no other tenant's vectors can move it.
 import { withWorkspace } from '../db/workspace-scope.ts';
-import { toVectorLiteral } from '../ingestion/embedders/embedder.ts';
+import { hasDirection, toVectorLiteral } from '../ingestion/embedders/embedder.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { filterParameters, parseSearchRequest, toHit, type HitRow, type SearchDependencies, type SearchHit, type SearchRequest } from './search-request.ts';
 
 export async function vectorSearch(dependencies: SearchDependencies, context: WorkspaceContext, request: SearchRequest): Promise<SearchHit[]> {
   const parsed = parseSearchRequest(request);
-  const embedding = toVectorLiteral(await dependencies.embedder.embedQuery(parsed.query));
+  const queryVector = await dependencies.embedder.embedQuery(parsed.query);
+  // A query without meaning in vector space (only stop words) matches nothing rather than NaN.
+  if (!hasDirection(queryVector)) return [];
+  const embedding = toVectorLiteral(queryVector);
   return withWorkspace(dependencies.database, context, async (transaction) => {
     const { rows } = await transaction.query<HitRow & { similarity: number }>(
       'SELECT * FROM match_chunks($1, $2::vector, $3, $4::uuid[], $5::jsonb)',

@@ -101,6 +101,8 @@ describe('postgres graph store', () => {
     expect(current.facts.map(describeFact)).not.toContain('Maria Chen -[lead]-> Northwind Robotics');
     expect(current.facts.every((fact) => fact.invalidAt === null)).toBe(true);
     await expect(graphSearch(graph, context, { query: '  ' })).rejects.toMatchObject({ code: 'validation_error' });
+    // No words at all: no text match and no direction in vector space, so no facts (not NaN-ranked ones).
+    expect((await graphSearch(graph, context, { query: '?!' })).facts).toEqual([]);
     await expect(graphSearch(graph, context, { query: 'x', limit: 0 })).rejects.toMatchObject({ code: 'validation_error' });
   });
 

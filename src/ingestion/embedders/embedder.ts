@@ -12,3 +12,11 @@ export interface Embedder {
 export function toVectorLiteral(vector: readonly number[]): string {
   return `[${vector.map((value) => (Number.isFinite(value) ? Number(value.toPrecision(9)) : 0)).join(',')}]`;
 }
+
+/**
+ * False for the zero vector, which the local embedder returns for text with no content words
+ * ("the"): it has no direction, so cosine similarity to it is undefined (NaN in pgvector).
+ */
+export function hasDirection(vector: readonly number[]): boolean {
+  return vector.some((value) => value !== 0);
+}
