@@ -9,7 +9,8 @@ import { searchModes, type SearchMode } from '../../search/search.ts';
 import type { Runtime } from '../../runtime.ts';
 import { formatTable, printResult } from '../output.ts';
 import { runWithRuntime } from '../run-command.ts';
-import { parseWholeNumber, workspaceContextFor } from './ingest.ts';
+import { operatorContext } from '../workspace-context.ts';
+import { parseWholeNumber } from './ingest.ts';
 
 export interface EvalCommandOptions {
   workspaceId: string;
@@ -42,7 +43,7 @@ function positive(value: string): number {
 }
 
 export async function runEvalCommand(runtime: Runtime, options: EvalCommandOptions): Promise<WorkspaceEvaluation[]> {
-  const context = await workspaceContextFor(runtime.database, options.workspaceId);
+  const context = await operatorContext(runtime.database, options.workspaceId);
   const [queries, qrels] = await Promise.all([readBeirQueries(options.dataset), readBeirQrels(options.dataset, options.split)]);
   if ((await countJudgedDocuments(runtime.database, context, qrels)) === 0) {
     throw validationError(

@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Database } from '../../db/database.ts';
 import { RagspaceError } from '../../errors.ts';
 import { parseChunkingOptions } from '../../ingestion/chunker.ts';
 import { countDocuments, deleteAllDocuments } from '../../ingestion/documents.ts';
@@ -12,9 +11,9 @@ import { beirCorpusItems, countBeirCorpus } from '../../ingestion/sources/beir.t
 import { defaultGlob, listDirectoryItems } from '../../ingestion/sources/directory.ts';
 import type { IngestItem } from '../../ingestion/sources/ingest-item.ts';
 import type { Runtime } from '../../runtime.ts';
-import { apiKeyScopes, type WorkspaceContext } from '../../tenancy/workspace-context.ts';
-import { getWorkspace } from '../../tenancy/workspaces.ts';
+import { refreshPlannerStatistics } from '../../db/planner-statistics.ts';
 import { printResult } from '../output.ts';
+import { operatorContext } from '../workspace-context.ts';
 import { runWithRuntime } from '../run-command.ts';
 
 export interface IngestCommandOptions {
@@ -28,20 +27,6 @@ export interface IngestCommandOptions {
   graph: boolean;
   dryRun?: boolean;
   json?: boolean;
-}
-
-/** A CLI user acts for the whole workspace: every scope, no API key, no end customer. */
-export async function workspaceContextFor(database: Database, reference: string): Promise<WorkspaceContext & { slug: string }> {
-  const workspace = await getWorkspace(database, reference);
-  return {
-    organizationId: workspace.organizationId,
-    workspaceId: workspace.id,
-    graphGroup: workspace.graphGroup,
-    apiKeyId: null,
-    customerId: null,
-    scopes: [...apiKeyScopes],
-    slug: workspace.slug,
-  };
 }
 
 export function parseWholeNumber(value: string): number {
@@ -128,7 +113,7 @@ function humanSummary(workspace: string, summary: IngestRunSummary, removed: num
 }
 
 export async function runIngestCommand(runtime: Runtime, options: IngestCommandOptions): Promise<IngestRunSummary> {
-  const context = await workspaceContextFor(runtime.database, options.workspaceId);
+  const context = await operatorContext(runtime.database, options.workspaceId);
   const listeners = options.graph ? (runtime.documentListeners ?? []) : [];
   const dependencies = { database: runtime.database, embedder: runtime.embedder, listeners };
 
@@ -161,6 +146,7 @@ export async function runIngestCommand(runtime: Runtime, options: IngestCommandO
   } finally {
     progress.stop();
   }
+  if (!options.dryRun) await refreshPlannerStatistics(runtime.database, runtime.embedded);
 
   printResult(options, { workspace: { id: context.workspaceId, slug: context.slug }, removed: removed ?? 0, ...summary }, () =>
     humanSummary(context.slug, summary, removed),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { buildApp } from '../../api/app.ts';
 import { loadConfig } from '../../config.ts';
+import { refreshPlannerStatistics } from '../../db/planner-statistics.ts';
 import { createLogger } from '../../logger.ts';
 import { openRuntime, type Runtime } from '../../runtime.ts';
 import { ingestSampleCorpora } from '../../ingestion/sample-corpora.ts';
@@ -42,6 +43,7 @@ async function firstStart(runtime: Runtime): Promise<FirstStart> {
       { database: runtime.database, embedder: runtime.embedder, listeners: runtime.documentListeners ?? [] },
       { organizationId: bootstrap.organizationId, defaultWorkspace },
     );
+    await refreshPlannerStatistics(runtime.database, runtime.embedded);
     for (const sample of samples) {
       const { created, failed, chunks } = sample.summary;
       messages.push(`Sample corpus ${sample.corpus} → workspace ${sample.slug} (${sample.workspaceId}): ${created} documents, ${chunks} chunks${failed ? `, ${failed} failed` : ''}.`);
