@@ -283,27 +283,27 @@ describe('documents and search', () => {
       const doomed = await createWorkspaceWithKey(api.database);
       const doomedBase = `/workspaces/${doomed.context.workspaceId}`;
       const key = bearer(doomed.adminSecret);
-      const documentId = (await api.app.inject({ method: 'POST', url: `${doomedBase}/documents`, headers: key, payload: { source: 'northwind.md', content: northwind } })).json()
-        .document.id;
+      const uploaded = await api.app.inject({ method: 'POST', url: `${doomedBase}/documents`, headers: key, payload: { source: 'northwind.md', content: northwind } });
+      expect(uploaded.statusCode).toBe(201);
       expect((await api.runtime.graphStore.counts(doomed.context)).facts).toBeGreaterThan(0);
 
       // The postgres store under another backend's name, recording what the route asks of it.
-      const removed: string[] = [];
+      const cleared: string[] = [];
       const graphStore = {
         ...api.runtime.graphStore,
         backend: 'neo4j' as const,
-        removeDocument: async (context: typeof doomed.context, id: string) => {
-          removed.push(id);
-          return api.runtime.graphStore.removeDocument(context, id);
+        clearWorkspaceGraph: async (context: typeof doomed.context) => {
+          cleared.push(context.workspaceId);
+          return api.runtime.graphStore.clearWorkspaceGraph(context);
         },
       };
       const app = await buildApp({ ...api.runtime, graphStore }, { rateLimit: false });
       try {
         const slug = (await app.inject({ method: 'GET', url: doomedBase, headers: key })).json().slug;
         expect((await app.inject({ method: 'DELETE', url: `${doomedBase}?confirm=wrong`, headers: key })).statusCode).toBe(422);
-        expect(removed).toEqual([]);
+        expect(cleared).toEqual([]);
         expect((await app.inject({ method: 'DELETE', url: `${doomedBase}?confirm=${slug}`, headers: key })).statusCode).toBe(204);
-        expect(removed).toEqual([documentId]);
+        expect(cleared).toEqual([doomed.context.workspaceId]);
       } finally {
         await app.close();
       }
