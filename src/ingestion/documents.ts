@@ -233,6 +233,16 @@ async function notifyListeners(
   }
 }
 
+/** Validates the input and computes what identifies this version of the document. */
+function prepareDocument(input: DocumentInput, options: IngestOptions) {
+  const document = parseInput(documentInputSchema, input);
+  const chunking = parseChunkingOptions({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
+  const contentType = resolveContentType(document);
+  const metadata = document.metadata ?? {};
+  const contentHash = documentFingerprint({ content: document.content, contentType, title: document.title, metadata, chunking });
+  return { document, chunking, contentType, metadata, contentHash };
+}
+
 /**
  * Stores a document, or replaces it when its source exists with other content, or skips it when
  * nothing changed. Listeners hear about it after the commit (unless `graph: false`).
@@ -243,11 +253,7 @@ export async function ingestDocument(
   input: DocumentInput,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  const document = parseInput(documentInputSchema, input);
-  const chunking = parseChunkingOptions({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
-  const contentType = resolveContentType(document);
-  const metadata = document.metadata ?? {};
-  const contentHash = documentFingerprint({ content: document.content, contentType, title: document.title, metadata, chunking });
+  const { document, chunking, contentType, metadata, contentHash } = prepareDocument(input, options);
 
   const current = await withWorkspace(dependencies.database, context, async (transaction) => {
     const found = await findBySource(transaction, context.workspaceId, document.source, false);
@@ -315,11 +321,7 @@ export async function previewDocument(
   input: DocumentInput,
   options: IngestOptions = {},
 ): Promise<IngestPreview> {
-  const document = parseInput(documentInputSchema, input);
-  const chunking = parseChunkingOptions({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
-  const contentType = resolveContentType(document);
-  const metadata = document.metadata ?? {};
-  const contentHash = documentFingerprint({ content: document.content, contentType, title: document.title, metadata, chunking });
+  const { document, chunking, contentType, contentHash } = prepareDocument(input, options);
   const existing = await withWorkspace(dependencies.database, context, (transaction) =>
     findBySource(transaction, context.workspaceId, document.source, false),
   );
