@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { numberArgument, percentile } from '../scenario.ts';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -111,11 +112,6 @@ async function readJsonLines<Row>(file: URL, limit: number): Promise<Row[]> {
   }
   lines.close();
   return rows;
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
 }
 
 async function measureInProcess(
@@ -238,14 +234,6 @@ export async function runApiSearchBenchmark(options: ApiSearchOptions = {}): Pro
   } finally {
     await database.close();
   }
-}
-
-function numberArgument(name: string): number | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return undefined;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.includes(loadGeneratorFlag)) {

@@ -5,6 +5,7 @@
 //
 // Standalone: node --import tsx bench/scenarios/chat-overhead.ts [--turns 40]
 import { pathToFileURL } from 'node:url';
+import { numberArgument, percentile, round } from '../scenario.ts';
 import { createParser } from 'eventsource-parser';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
@@ -32,11 +33,6 @@ export interface ChatOverheadResult {
   serverOverheadMs: { p50: number; p99: number };
   /** A non-streaming turn end to end, for comparison. */
   wholeTurnMs: { p50: number };
-}
-
-function percentile(values: number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Number((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0).toFixed(2));
 }
 
 async function firstTokenAfter(response: Response, started: number): Promise<number> {
@@ -111,10 +107,10 @@ export async function runChatOverheadBenchmark(options: { turns?: number; log?: 
         scenario: 'chat-overhead',
         turns,
         documents,
-        timeToFirstTokenMs: { p50: percentile(firstTokens, 0.5), p99: percentile(firstTokens, 0.99) },
-        modelTimeMs: { p50: percentile(modelTimes, 0.5) },
-        serverOverheadMs: { p50: percentile(overheads, 0.5), p99: percentile(overheads, 0.99) },
-        wholeTurnMs: { p50: percentile(wholeTurns, 0.5) },
+        timeToFirstTokenMs: { p50: round(percentile(firstTokens, 0.5)), p99: round(percentile(firstTokens, 0.99)) },
+        modelTimeMs: { p50: round(percentile(modelTimes, 0.5)) },
+        serverOverheadMs: { p50: round(percentile(overheads, 0.5)), p99: round(percentile(overheads, 0.99)) },
+        wholeTurnMs: { p50: round(percentile(wholeTurns, 0.5)) },
       };
     } finally {
       await app.close();
@@ -126,7 +122,6 @@ export async function runChatOverheadBenchmark(options: { turns?: number; log?: 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const turnsIndex = process.argv.indexOf('--turns');
-  const result = await runChatOverheadBenchmark({ turns: turnsIndex > 0 ? Number(process.argv[turnsIndex + 1]) : undefined, log: console.log });
+  const result = await runChatOverheadBenchmark({ turns: numberArgument('turns'), log: console.log });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -7,6 +7,7 @@
 // Standalone: node --import tsx bench/scenarios/graph-search.ts [--documents 300] [--queries 200]
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { numberArgument } from '../scenario.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
 import { createOfflineExtractor } from '../../src/graph/extraction/offline-extractor.ts';
@@ -179,14 +180,6 @@ export async function runGraphSearchBenchmark(options: GraphSearchBenchmarkOptio
   } finally {
     await database.close();
   }
-}
-
-function numberArgument(name: string): number | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return undefined;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer`);
-  return value;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
