@@ -10,9 +10,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], environment: Record<string, string> = {}): Promise<CliResult> {
+/** Runs `ragspace …`; `input` is typed at its prompt (then standard input closes). */
+export function runCli(args: string[], environment: Record<string, string> = {}, input?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [binary, ...args],
       { env: { ...process.env, LOG_LEVEL: 'warn', ...environment }, timeout: 60_000 },
@@ -21,5 +22,6 @@ export function runCli(args: string[], environment: Record<string, string> = {})
         resolve({ exitCode, stdout, stderr });
       },
     );
+    child.stdin?.end(input ?? '');
   });
 }

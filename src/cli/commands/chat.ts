@@ -1,5 +1,5 @@
 // ragspace chat: talk to a workspace's agent in the terminal, answers streamed as they come.
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { runChatTurn, type ChatDependencies, type ChatTurn } from '../../agent/chat-service.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -54,15 +54,16 @@ async function chat(runtime: Runtime, options: ChatOptions): Promise<void> {
     if (options.json) printResult(options, turn, () => '');
     return;
   }
-  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  const terminal = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
   let sessionId = options.session;
-  process.stdout.write('Ask a question (empty line or Ctrl-D to quit).\n');
+  process.stdout.write('Ask a question (empty line or Ctrl-D to quit).\n> ');
   try {
-    for (;;) {
-      const line = await terminal.question('> ').catch(() => '');
+    // Line by line until an empty line or the end of input; one session for the whole conversation.
+    for await (const line of terminal) {
       if (line.trim() === '') break;
       const turn = await ask(dependencies, context, options, line, sessionId);
       sessionId = turn.sessionId;
+      process.stdout.write('> ');
     }
   } finally {
     terminal.close();

@@ -1,0 +1,63 @@
+// `ragspace chat` as a user runs it: one question with --message, or a conversation typed at its prompt.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listSessions, getSessionMessages } from '../../src/agent/sessions.ts';
+import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.ts';
+import { migrate } from '../../src/db/migrations.ts';
+import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
+import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
+import { createTestTenant } from '../helpers/database.ts';
+import { acmeDocuments, embedder, ingestAll } from './fixtures.ts';
+
+describe('ragspace chat', () => {
+  let dataDirectory: string;
+  // Held open here so each CLI run is a quick socket client of it.
+  let owner: EmbeddedDatabase;
+  let acme: WorkspaceContext;
+  let ragspace: (args: string[], input?: string) => Promise<CliResult>;
+
+  beforeAll(async () => {
+    dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'rs-chat-'));
+    owner = await openEmbeddedDatabase({ dataDirectory });
+    await migrate(owner);
+    await ensureDeploymentEmbedder(owner, embedder);
+    acme = await createTestTenant(owner, { workspaceSlug: 'acme-support' });
+    await ingestAll(owner, acme, acmeDocuments);
+    ragspace = (args, input) => runCli(args, { RAGSPACE_DATA_DIR: dataDirectory }, input);
+  });
+  afterAll(async () => {
+    await owner.close();
+    await rm(dataDirectory, { recursive: true, force: true });
+  });
+
+  it('answers one question with --message, as JSON', async () => {
+    const result = await ragspace(['chat', '--workspace', 'acme-support', '--message', 'How long do refunds of Rocket Skates take?', '--json']);
+    expect(result.exitCode).toBe(0);
+    const turn = JSON.parse(result.stdout);
+    expect(turn).toMatchObject({ model: 'extractive', citations: [expect.objectContaining({ source: 'refunds.md' })] });
+    expect(turn.answer).toContain('within 30 days of delivery');
+  });
+
+  it('holds a conversation typed at its prompt in one session, streaming answers with their sources', async () => {
+    const before = (await listSessions(owner, acme, { limit: 100 })).items.length;
+    const result = await ragspace(['chat', '--workspace', 'acme-support'], 'How long do refunds of Rocket Skates take?\nWhen does the support desk answer calls?\n');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Acme refunds any Rocket Skates order within 30 days of delivery. [1]');
+    expect(result.stdout).toContain('[1] Refund policy (refunds.md)');
+    expect(result.stdout).toContain('8am to 6pm');
+    expect(result.stderr).toContain('· hybrid_search:');
+    const sessions = (await listSessions(owner, acme, { limit: 100 })).items;
+    expect(sessions).toHaveLength(before + 1);
+    const messages = await getSessionMessages(owner, acme, sessions.at(-1)!.id);
+    expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+  });
+
+  it('says which workspace it could not find', async () => {
+    const result = await ragspace(['chat', '--workspace', 'nope', '--message', 'hi']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Workspace "nope" not found');
+  });
+});
