@@ -19,23 +19,13 @@ import { apiKeyScopes, type WorkspaceContext } from '../../src/tenancy/workspace
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { percentile, round, type BenchScenario } from '../scenario.ts';
 import { cisiDirectory } from './retrieval-quality.ts';
+import { seededRandom } from '../../test/helpers/seeded-random.ts';
 
 const targetChunks = 10_000;
 const neighbours = 10;
 const neighbourChunks = 1_000;
 const measuredQueries = 150;
 const chunking = { chunkSize: 128, chunkOverlap: 0 };
-
-/** mulberry32: the same synthetic corpus on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Documents of eight random CISI abstracts each (≈ 10 chunks of 128 tokens), until `chunks` are written. */
 function* syntheticDocuments(abstracts: string[], seed: number, prefix: string): Generator<IngestItem> {

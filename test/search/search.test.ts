@@ -19,21 +19,11 @@ import { vectorSearch } from '../../src/search/vector-search.ts';
 import { apiKeyScopes, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { getWorkspace } from '../../src/tenancy/workspaces.ts';
 import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 async function contextOf(database: Database, reference: string): Promise<WorkspaceContext> {
   const workspace = await getWorkspace(database, reference);
   return { organizationId: workspace.organizationId, workspaceId: workspace.id, graphGroup: workspace.graphGroup, apiKeyId: null, customerId: null, scopes: [...apiKeyScopes] };
-}
-
-/** A deterministic pseudo-random generator (mulberry32), so the flood corpus is the same every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('search', () => {
