@@ -23,7 +23,7 @@ import type { Runtime } from '../../src/runtime.ts';
 import { search } from '../../src/search/search.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
-import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 
 // autocannon ships no types; this is the part of its API used here.
@@ -154,14 +154,7 @@ export async function runApiSearchBenchmark(options: ApiSearchOptions = {}): Pro
     await ensureDeploymentEmbedder(database, embedder);
     const organization = await createOrganization(database, { name: 'Bench' });
     const workspace = await createWorkspace(database, { organization: organization.id, name: 'CISI' });
-    const context: WorkspaceContext = {
-      organizationId: organization.id,
-      workspaceId: workspace.id,
-      graphGroup: workspace.graphGroup,
-      apiKeyId: null,
-      customerId: null,
-      scopes: ['search'],
-    };
+    const context: WorkspaceContext = createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id, scopes: ['search'] });
 
     log(`ingesting ${documentCount} CISI documents`);
     const corpus = await readJsonLines<{ _id: string; title: string; text: string }>(new URL('corpus.jsonl', datasetDirectory), documentCount);

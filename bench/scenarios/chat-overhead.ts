@@ -19,6 +19,7 @@ import type { Runtime } from '../../src/runtime.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
+import { createWorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { startOpenAITestServer } from '../../test/helpers/openai-test-server.ts';
 
 export interface ChatOverheadResult {
@@ -63,7 +64,7 @@ export async function runChatOverheadBenchmark(options: { turns?: number; log?: 
     await ensureDeploymentEmbedder(database, embedder);
     const organization = await createOrganization(database, { name: 'Bench chat' });
     const workspace = await createWorkspace(database, { organization: organization.id, name: 'Support' });
-    const context = { organizationId: organization.id, workspaceId: workspace.id, graphGroup: workspace.graphGroup, apiKeyId: null, customerId: null, scopes: ['chat' as const] };
+    const context = createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id, scopes: ['chat'] });
     const documents = 50;
     log(`ingesting ${documents} documents`);
     for (let index = 0; index < documents; index += 1) {

@@ -17,7 +17,7 @@ import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
-import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 
 export interface GraphSearchBenchmarkOptions {
@@ -123,14 +123,7 @@ export async function runGraphSearchBenchmark(options: GraphSearchBenchmarkOptio
     const contexts: WorkspaceContext[] = [];
     for (const slug of ['graph-main', 'graph-neighbour']) {
       const workspace = await createWorkspace(database, { organization: organization.id, name: slug, slug });
-      contexts.push({
-        organizationId: organization.id,
-        workspaceId: workspace.id,
-        graphGroup: workspace.graphGroup,
-        apiKeyId: null,
-        customerId: null,
-        scopes: ['search'],
-      });
+      contexts.push(createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id, scopes: ['search'] }));
     }
     const [main, neighbour] = contexts as [WorkspaceContext, WorkspaceContext];
     const store = createPostgresGraphStore(database);

@@ -12,7 +12,7 @@ import { readBeirQrels, readBeirQueries } from '../../src/search/evaluation/beir
 import { evaluateWorkspace, type WorkspaceEvaluation } from '../../src/search/evaluation/evaluate-workspace.ts';
 import { defaultHybridWeights, type HybridOptions } from '../../src/search/hybrid-search.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
-import { apiKeyScopes } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { round, type BenchScenario } from '../scenario.ts';
 
@@ -35,7 +35,7 @@ export const scenario: BenchScenario = {
       await ensureDeploymentEmbedder(database, embedder);
       const organization = await createOrganization(database, { name: 'Bench', slug: 'bench' });
       const workspace = await createWorkspace(database, { organization: organization.id, name: 'CISI', slug: 'cisi' });
-      const context = { organizationId: organization.id, workspaceId: workspace.id, graphGroup: workspace.graphGroup, apiKeyId: null, customerId: null, scopes: [...apiKeyScopes] };
+      const context = createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id });
 
       log('ingesting CISI');
       const ingestion = await runIngestion({ database, embedder }, context, beirCorpusItems(cisiDirectory));

@@ -15,7 +15,7 @@ import type { IngestItem } from '../../src/ingestion/sources/ingest-item.ts';
 import { readBeirQueries } from '../../src/search/evaluation/beir-dataset.ts';
 import { search, searchModes } from '../../src/search/search.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
-import { apiKeyScopes, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { percentile, round, type BenchScenario } from '../scenario.ts';
 import { cisiDirectory } from './retrieval-quality.ts';
@@ -72,7 +72,7 @@ export const scenario: BenchScenario = {
       const organization = await createOrganization(database, { name: 'Bench', slug: 'bench' });
       const contextOf = async (slug: string): Promise<WorkspaceContext> => {
         const workspace = await createWorkspace(database, { organization: organization.id, name: slug, slug });
-        return { organizationId: organization.id, workspaceId: workspace.id, graphGroup: workspace.graphGroup, apiKeyId: null, customerId: null, scopes: [...apiKeyScopes] };
+        return createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id });
       };
 
       const main = await contextOf('main');

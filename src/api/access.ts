@@ -2,7 +2,7 @@
 // path into a WorkspaceContext (ARCHITECTURE.md invariant 1: derived, never supplied).
 import { isUuid } from '../db/workspace-scope.ts';
 import { forbidden, insufficientScope, notFound, organizationMismatch, workspaceMismatch } from '../errors.ts';
-import { apiKeyScopes, type ApiKeyScope, type WorkspaceContext } from '../tenancy/workspace-context.ts';
+import { createWorkspaceContext, type ApiKeyScope, type WorkspaceContext } from '../tenancy/workspace-context.ts';
 import type { Principal } from './principal.ts';
 
 export type RouteAccess =
@@ -62,13 +62,12 @@ function workspaceKeyContext(
       granted: principal.scopes,
     });
   }
-  return Object.freeze({
+  return createWorkspaceContext({
     organizationId: principal.organizationId,
     workspaceId: principal.workspaceId,
-    graphGroup: principal.graphGroup,
     apiKeyId: principal.apiKeyId,
     customerId,
-    scopes: Object.freeze([...principal.scopes]),
+    scopes: [...principal.scopes],
   });
 }
 
@@ -109,13 +108,11 @@ export async function authorize(input: AuthorizationInput): Promise<WorkspaceCon
       } else if (!workspace) {
         throw notFound(`Workspace "${pathId}" not found`);
       }
-      return Object.freeze({
+      return createWorkspaceContext({
         organizationId: workspace.organizationId,
         workspaceId: workspace.id,
-        graphGroup: workspace.graphGroup,
         apiKeyId: principal.kind === 'organization_admin' ? principal.organizationApiKeyId : principal.apiKeyId,
         customerId,
-        scopes: Object.freeze([...apiKeyScopes]),
       });
     }
   }

@@ -1,18 +1,10 @@
 // The CLI is run by the operator of the deployment: it acts on a workspace named on the command
 // line, resolved through the control plane, with every scope, no API key and no end customer.
 import type { Database } from '../db/database.ts';
-import { apiKeyScopes, type WorkspaceContext } from '../tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { getWorkspace } from '../tenancy/workspaces.ts';
 
 export async function operatorContext(database: Database, workspaceReference: string): Promise<WorkspaceContext & { slug: string }> {
   const workspace = await getWorkspace(database, workspaceReference);
-  return {
-    organizationId: workspace.organizationId,
-    workspaceId: workspace.id,
-    graphGroup: workspace.graphGroup,
-    apiKeyId: null,
-    customerId: null,
-    scopes: [...apiKeyScopes],
-    slug: workspace.slug,
-  };
+  return { ...createWorkspaceContext({ organizationId: workspace.organizationId, workspaceId: workspace.id }), slug: workspace.slug };
 }

@@ -4,8 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
-import { apiKeyScopes } from '../tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { createWorkspace } from '../tenancy/workspaces.ts';
 import type { IngestionDependencies } from './documents.ts';
 import { runIngestion, type IngestRunSummary } from './ingest-run.ts';
@@ -30,15 +29,8 @@ function displayName(folder: string): string {
     .join(' ');
 }
 
-function contextOf(organizationId: string, workspace: { id: string; graphGroup: string }): WorkspaceContext {
-  return {
-    organizationId,
-    workspaceId: workspace.id,
-    graphGroup: workspace.graphGroup,
-    apiKeyId: null,
-    customerId: null,
-    scopes: [...apiKeyScopes],
-  };
+function contextOf(organizationId: string, workspace: { id: string }): WorkspaceContext {
+  return createWorkspaceContext({ organizationId, workspaceId: workspace.id });
 }
 
 export async function listSampleCorpora(directory = sampleDocumentsDirectory): Promise<string[]> {

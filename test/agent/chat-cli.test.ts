@@ -1,37 +1,29 @@
 // `ragspace chat` as a user runs it: one question with --message, or a conversation typed at its prompt.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSessions, getSessionMessages } from '../../src/agent/sessions.ts';
-import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.ts';
-import { migrate } from '../../src/db/migrations.ts';
+import type { Database } from '../../src/db/database.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
+import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 import { createTestTenant } from '../helpers/database.ts';
 import { acmeDocuments, embedder, ingestAll } from './fixtures.ts';
 
 describe('ragspace chat', () => {
-  let dataDirectory: string;
-  // Held open here so each CLI run is a quick socket client of it.
-  let owner: EmbeddedDatabase;
+  let cli: CliEnvironment;
+  let owner: Database;
   let acme: WorkspaceContext;
   let ragspace: (args: string[], input?: string) => Promise<CliResult>;
 
   beforeAll(async () => {
-    dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'rs-chat-'));
-    owner = await openEmbeddedDatabase({ dataDirectory });
-    await migrate(owner);
+    cli = await createCliEnvironment();
+    owner = cli.database;
     await ensureDeploymentEmbedder(owner, embedder);
     acme = await createTestTenant(owner, { workspaceSlug: 'acme-support' });
     await ingestAll(owner, acme, acmeDocuments);
-    ragspace = (args, input) => runCli(args, { RAGSPACE_DATA_DIR: dataDirectory }, input);
+    ragspace = (args, input) => runCli(args, cli.environment, input);
   });
-  afterAll(async () => {
-    await owner.close();
-    await rm(dataDirectory, { recursive: true, force: true });
-  });
+  afterAll(() => cli.close());
 
   it('answers one question with --message, as JSON', async () => {
     const result = await ragspace(['chat', '--workspace', 'acme-support', '--message', 'How long do refunds of Rocket Skates take?', '--json']);

@@ -1,16 +1,12 @@
 // The tenancy commands as a user runs them: good input works, bad input says why, exits non-zero, and changes nothing.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.ts';
-import { migrate } from '../../src/db/migrations.ts';
+import type { Database } from '../../src/db/database.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
+import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 
 describe('ragspace org | workspace | key', () => {
-  let dataDirectory: string;
-  // Holding the database open here makes each CLI run a quick socket client.
-  let owner: EmbeddedDatabase;
+  let cli: CliEnvironment;
+  let owner: Database;
   let ragspace: (...args: string[]) => Promise<CliResult>;
 
   async function snapshot(): Promise<unknown> {
@@ -31,15 +27,11 @@ describe('ragspace org | workspace | key', () => {
   }
 
   beforeAll(async () => {
-    dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'rs-cli-'));
-    owner = await openEmbeddedDatabase({ dataDirectory });
-    await migrate(owner);
-    ragspace = (...args) => runCli(args, { RAGSPACE_DATA_DIR: dataDirectory });
+    cli = await createCliEnvironment();
+    owner = cli.database;
+    ragspace = (...args) => runCli(args, cli.environment);
   });
-  afterAll(async () => {
-    await owner.close();
-    await rm(dataDirectory, { recursive: true, force: true });
-  });
+  afterAll(() => cli.close());
 
   it('creates and lists organizations, workspaces and keys', async () => {
     const organization = await ragspace('org', 'create', '--name', 'Acme Corp', '--json');

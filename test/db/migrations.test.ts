@@ -4,8 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { defaultMigrationsDirectory, migrate, MigrationError, migrationsAreCurrent, readMigrations } from '../../src/db/migrations.ts';
-import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
+import { createPostgresDatabase } from '../../src/db/postgres-database.ts';
+import { clonePostgresDatabase, createEmptyTestDatabase, type ClonedPostgresDatabase } from '../helpers/database.ts';
 import { createSocketDatabase, type SocketDatabase } from '../helpers/socket-database.ts';
+import { onPglite, onPostgres, testTier } from '../helpers/test-tier.ts';
 
 async function tableNames(database: Database): Promise<string[]> {
   const { rows } = await database.query<{ table_name: string }>(
@@ -14,10 +16,10 @@ async function tableNames(database: Database): Promise<string[]> {
   return rows.map((row) => row.table_name);
 }
 
-describe('migrations on in-process PGlite', () => {
+describe(`migrations on a fresh database (${testTier})`, () => {
   let database: Database;
   beforeAll(async () => {
-    database = await createMemoryDatabase();
+    database = await createEmptyTestDatabase();
   });
   afterAll(() => database.close());
 
@@ -32,7 +34,7 @@ describe('migrations on in-process PGlite', () => {
   });
 });
 
-describe('migrations through the pg driver over pglite-socket', () => {
+describe.runIf(onPglite)('migrations through the pg driver over pglite-socket', () => {
   let served: SocketDatabase;
   beforeAll(async () => {
     served = await createSocketDatabase();
@@ -49,13 +51,37 @@ describe('migrations through the pg driver over pglite-socket', () => {
   });
 });
 
+describe.runIf(onPostgres)('migrations on a real PostgreSQL started by two processes at once', () => {
+  let cloned: ClonedPostgresDatabase;
+  let first: Database;
+  let second: Database;
+  beforeAll(async () => {
+    cloned = await clonePostgresDatabase('empty');
+    first = createPostgresDatabase({ connectionString: cloned.url, max: 2 });
+    second = createPostgresDatabase({ connectionString: cloned.url, max: 2 });
+  });
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await cloned?.drop();
+  });
+
+  it('applies each migration once: the second waits on the advisory lock, then finds nothing to do', async () => {
+    const [one, two] = await Promise.all([migrate(first), migrate(second)]);
+    const all = (await readMigrations()).map((migration) => migration.version);
+    expect([...one, ...two].sort((a, b) => a - b)).toEqual(all);
+    expect(await migrate(second)).toEqual([]);
+    expect(await tableNames(first)).toEqual(expect.arrayContaining(['api_keys', 'messages']));
+  });
+});
+
 describe('an applied migration that was edited', () => {
   let directory: string;
   let database: Database;
   beforeAll(async () => {
     directory = await mkdtemp(path.join(os.tmpdir(), 'ragspace-migrations-'));
     await cp(defaultMigrationsDirectory, directory, { recursive: true });
-    database = await createMemoryDatabase();
+    database = await createEmptyTestDatabase();
     await migrate(database, directory);
   });
   afterAll(async () => {

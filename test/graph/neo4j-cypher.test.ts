@@ -14,10 +14,10 @@ import { describe, expect, it } from 'vitest';
 import { cypherStatements, type CypherStatementName } from '../../src/graph/neo4j/cypher-statements.ts';
 import { assertGroupScoped, groupScopedCypher, type GroupScopedStatement } from '../../src/graph/neo4j/group-scoped-cypher.ts';
 import { schemaStatements } from '../../src/graph/neo4j/neo4j-schema.ts';
-import { graphGroupFor, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 
 function contextFor(workspaceId: string): WorkspaceContext {
-  return { organizationId: workspaceId, workspaceId, graphGroup: graphGroupFor(workspaceId), apiKeyId: null, customerId: null, scopes: [] };
+  return createWorkspaceContext({ organizationId: workspaceId, workspaceId, scopes: [] });
 }
 
 const alpha = contextFor('11111111-1111-4111-8111-111111111111');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEntityRelationships, getEntityTimeline, graphSearch } from '../../src/graph/graph-search.ts';
 import { createNeo4jGraphStore, openNeo4jDriver } from '../../src/graph/neo4j/neo4j-graph-store.ts';
 import type { GraphStore } from '../../src/graph/graph-store.ts';
-import { graphGroupFor, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { fixtureNames } from './helpers/graph-fixtures.ts';
 import { createGraphHarness, type GraphHarness } from './helpers/graph-harness.ts';
 
@@ -21,7 +21,7 @@ if (!uri) {
 }
 
 function contextFor(workspaceId: string): WorkspaceContext {
-  return { organizationId: randomUUID(), workspaceId, graphGroup: graphGroupFor(workspaceId), apiKeyId: null, customerId: null, scopes: [] };
+  return createWorkspaceContext({ organizationId: randomUUID(), workspaceId, scopes: [] });
 }
 
 describe.runIf(Boolean(uri))('neo4j graph store against a real server', () => {

@@ -1,15 +1,85 @@
-// Real databases for tests: a fresh in-memory PGlite per suite, migrated, plus tenants in it.
+// Real databases for tests, on the tier this process runs (test-tier.ts): a fresh in-memory
+// PGlite per suite, or a fresh database on the real PostgreSQL cloned from this run's migrated
+// template. Either way the schema is exactly what migrations make; suites never share rows.
+import pg from 'pg';
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
+import { createPostgresDatabase } from '../../src/db/postgres-database.ts';
 import { createOrganization, getOrganization } from '../../src/tenancy/organizations.ts';
-import { apiKeyScopes, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
+import { postgresTierInfo, postgresUrlFor, testTier } from './test-tier.ts';
 
-export async function createTestDatabase(): Promise<Database> {
+let databaseCounter = 0;
+
+/** A real PostgreSQL database for this test, cloned from `template`; dropped when closed. */
+export interface ClonedPostgresDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function clonePostgresDatabase(template: 'migrated' | 'empty'): Promise<ClonedPostgresDatabase> {
+  const info = postgresTierInfo();
+  databaseCounter += 1;
+  const name = `${info.runPrefix}${process.pid}_${databaseCounter}`;
+  const source = template === 'migrated' ? info.migratedTemplate : info.emptyTemplate;
+  const admin = new pg.Client({ connectionString: info.maintenanceUrl });
+  await admin.connect();
+  try {
+    // Concurrent clones of one template can collide on its lock; retry briefly.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${source}"`);
+        break;
+      } catch (error) {
+        if (attempt >= 20 || !/being accessed by other users/.test((error as Error).message)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: postgresUrlFor(name),
+    async drop() {
+      const client = new pg.Client({ connectionString: info.maintenanceUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+async function openPostgresTestDatabase(template: 'migrated' | 'empty', poolSize: number): Promise<Database> {
+  const cloned = await clonePostgresDatabase(template);
+  const database = createPostgresDatabase({ connectionString: cloned.url, max: poolSize });
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await cloned.drop();
+    },
+  };
+}
+
+/** A fresh, migrated database on this process's tier. */
+export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<Database> {
+  if (testTier === 'postgres') return openPostgresTestDatabase('migrated', options.poolSize ?? 10);
   const database = await createMemoryDatabase();
   await migrate(database);
   return database;
+}
+
+/** A fresh database with no migrations applied (only the vector extension on a real server). */
+export async function createEmptyTestDatabase(options: { poolSize?: number } = {}): Promise<Database> {
+  if (testTier === 'postgres') return openPostgresTestDatabase('empty', options.poolSize ?? 10);
+  return createMemoryDatabase();
 }
 
 let tenantCounter = 0;
@@ -32,12 +102,5 @@ export async function createTestTenant(
     name: options.workspaceSlug ?? `workspace ${tenantCounter}`,
     slug: options.workspaceSlug ?? `ws-${tenantCounter}`,
   });
-  return {
-    organizationId: organization.id,
-    workspaceId: workspace.id,
-    graphGroup: workspace.graphGroup,
-    apiKeyId: null,
-    customerId: null,
-    scopes: [...apiKeyScopes],
-  };
+  return createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id });
 }

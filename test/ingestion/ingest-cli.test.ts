@@ -1,19 +1,19 @@
 // `ragspace ingest` and `ragspace eval` as a user runs them: the real binary in a child process,
 // talking to an embedded database this test holds open (so each run is a quick socket client).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.ts';
-import { migrate } from '../../src/db/migrations.ts';
+import type { Database } from '../../src/db/database.ts';
 import { sampleDocumentsDirectory } from '../../src/ingestion/sample-corpora.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
+import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 
 describe('ragspace ingest | eval', () => {
   let temporary: string;
-  let owner: EmbeddedDatabase;
+  let cli: CliEnvironment;
+  let owner: Database;
   let ragspace: (...args: string[]) => Promise<CliResult>;
   const hrDirectory = path.join(sampleDocumentsDirectory, 'globex-hr');
   const supportDirectory = path.join(sampleDocumentsDirectory, 'acme-support');
@@ -28,18 +28,14 @@ describe('ragspace ingest | eval', () => {
   }
 
   beforeAll(async () => {
-    temporary = await mkdtemp(path.join(os.tmpdir(), 'rs-ingest-'));
-    const dataDirectory = path.join(temporary, 'data');
-    owner = await openEmbeddedDatabase({ dataDirectory });
-    await migrate(owner);
+    cli = await createCliEnvironment();
+    temporary = cli.directory;
+    owner = cli.database;
     const organization = await createOrganization(owner, { name: 'Acme', slug: 'acme' });
     for (const slug of ['alpha', 'beta', 'gamma']) await createWorkspace(owner, { organization: organization.id, name: slug, slug });
-    ragspace = (...args) => runCli(args, { RAGSPACE_DATA_DIR: dataDirectory });
+    ragspace = (...args) => runCli(args, cli.environment);
   });
-  afterAll(async () => {
-    await owner?.close();
-    await rm(temporary, { recursive: true, force: true });
-  });
+  afterAll(() => cli?.close());
 
   it('ingests a directory, reports unreadable files by name, stores the rest and exits non-zero', async () => {
     const mixed = path.join(temporary, 'mixed');

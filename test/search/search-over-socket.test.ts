@@ -8,7 +8,7 @@ import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployme
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { ingestSampleCorpora } from '../../src/ingestion/sample-corpora.ts';
 import { search, searchModes } from '../../src/search/search.ts';
-import { apiKeyScopes, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { getWorkspace } from '../../src/tenancy/workspaces.ts';
 import { createTestTenant } from '../helpers/database.ts';
 import { createSocketDatabase, type SocketDatabase } from '../helpers/socket-database.ts';
@@ -33,12 +33,7 @@ describe('search over the Postgres wire protocol (pg + pglite-socket)', () => {
       const sample = samples.find((entry) => entry.corpus === corpus && entry.slug === corpus)!;
       const workspace = await getWorkspace(database, sample.workspaceId);
       workspaces[key] = {
-        organizationId: workspace.organizationId,
-        workspaceId: workspace.id,
-        graphGroup: workspace.graphGroup,
-        apiKeyId: null,
-        customerId: null,
-        scopes: [...apiKeyScopes],
+        ...createWorkspaceContext({ organizationId: workspace.organizationId, workspaceId: workspace.id }),
         sources: new Set(sample.summary.results.map((result) => result.source)),
       };
     }

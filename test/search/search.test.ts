@@ -16,14 +16,14 @@ import type { SearchHit } from '../../src/search/search-request.ts';
 import { search, searchModes } from '../../src/search/search.ts';
 import { textSearch } from '../../src/search/text-search.ts';
 import { vectorSearch } from '../../src/search/vector-search.ts';
-import { apiKeyScopes, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
+import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { getWorkspace } from '../../src/tenancy/workspaces.ts';
 import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
 async function contextOf(database: Database, reference: string): Promise<WorkspaceContext> {
   const workspace = await getWorkspace(database, reference);
-  return { organizationId: workspace.organizationId, workspaceId: workspace.id, graphGroup: workspace.graphGroup, apiKeyId: null, customerId: null, scopes: [...apiKeyScopes] };
+  return createWorkspaceContext({ organizationId: workspace.organizationId, workspaceId: workspace.id });
 }
 
 describe('search', () => {

@@ -3,7 +3,7 @@
 // Runs in onRequest, before the body is read, so unauthenticated callers cost no body parsing.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notReady, RagspaceError, rateLimited, unauthorized, validationError } from '../../errors.ts';
-import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
+import { customerIdSchema, type WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { getWorkspace } from '../../tenancy/workspaces.ts';
 import type { Runtime } from '../../runtime.ts';
 import { authorize, type RouteAccess } from '../access.ts';
@@ -30,8 +30,6 @@ export interface AuthenticationOptions {
   publicPrefixes: readonly string[];
 }
 
-const customerIdPattern = /^[A-Za-z0-9._:@-]{1,200}$/;
-
 /** The key a request presents, or null when it presents none. */
 export function presentedKey(request: FastifyRequest): string | null {
   const authorization = request.headers.authorization;
@@ -52,7 +50,7 @@ export function presentedKey(request: FastifyRequest): string | null {
 function customerIdOf(request: FastifyRequest): string | null {
   const value = request.headers['x-customer-id'];
   if (value === undefined) return null;
-  if (typeof value !== 'string' || !customerIdPattern.test(value)) {
+  if (typeof value !== 'string' || !customerIdSchema.safeParse(value).success) {
     throw validationError('X-Customer-Id must be 1-200 characters of letters, digits and . _ : @ -', [
       { path: 'headers.x-customer-id', message: 'invalid customer id' },
     ]);

@@ -1,6 +1,7 @@
 // POST /workspaces/:id/chat: one turn with the workspace's agent, as JSON or as Server-Sent Events.
 import { runChatTurn, type ChatDependencies } from '../../agent/chat-service.ts';
 import { RagspaceError } from '../../errors.ts';
+import { withCustomer } from '../../tenancy/workspace-context.ts';
 import { access } from '../access.ts';
 import { citationToWire, chatTurnToWire, usageToWire } from '../chat-wire-format.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
@@ -32,7 +33,7 @@ export const chatRoutes: RouteModule = async (app, { runtime }) => {
     handler: async (request, reply) => {
       const body = request.body;
       const baseContext = workspaceContextOf(request);
-      const context = { ...baseContext, customerId: body.customer_id ?? baseContext.customerId };
+      const context = body.customer_id === undefined ? baseContext : withCustomer(baseContext, body.customer_id);
       const chatRequest = { message: body.message, agentId: body.agent_id, sessionId: body.session_id };
 
       if (!wantsEventStream(request, body.stream)) {

@@ -1,10 +1,8 @@
 // Chat and session shapes. Field names follow the chat contract: snake_case.
 import { z } from 'zod';
+import { customerIdSchema as workspaceCustomerIdSchema } from '../../tenancy/workspace-context.ts';
 
-const customerIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._:@-]{1,200}$/, 'use 1-200 letters, digits and . _ : @ -')
-  .describe('Your end customer, for usage accounting');
+const customerIdSchema = workspaceCustomerIdSchema.describe('Your end customer, for usage accounting');
 
 export const chatBodySchema = z.strictObject({
   message: z.string().trim().min(1).max(20_000).describe('The user message'),
