@@ -1,6 +1,7 @@
 // The Fastify application. Routes receive the Runtime; nothing here opens databases itself.
-// Order matters: request ids, error handling, security headers, auth hooks and OpenAPI are installed
-// on the root instance before any route file is registered, so every route inherits them.
+// The cross-cutting plugins (errors, security headers, authentication, OpenAPI) are fastify-plugin
+// plugins with names and declared dependencies, registered on the root instance before any route
+// file, so every route inherits their hooks.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -8,10 +9,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
 import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs.ts';
-import { installAuthentication } from './plugins/authentication.ts';
-import { installErrorHandling } from './plugins/errors.ts';
-import { docsPrefix, installOpenApi } from './plugins/openapi.ts';
-import { installSecurityHeaders } from './plugins/security-headers.ts';
+import { authenticationPlugin } from './plugins/authentication.ts';
+import { errorHandlingPlugin } from './plugins/errors.ts';
+import { docsPrefix, openApiPlugin } from './plugins/openapi.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { createRateLimiter, defaultRateLimit, type RateLimitOptions } from './rate-limiter.ts';
 import type { RouteDependencies, RouteModule } from './route-module.ts';
 import { coreRoutes } from './routes/index.ts';
@@ -63,16 +64,16 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // Accepted uploads finish before the database closes.
   app.addHook('onClose', async () => ingestionJobs.drain());
 
-  installErrorHandling(app, runtime.config.bodyLimitBytes);
+  await app.register(errorHandlingPlugin, { bodyLimitBytes: runtime.config.bodyLimitBytes });
   // Before authentication, so refusals (401, 403, 429) carry security and CORS headers too.
-  await installSecurityHeaders(app, runtime.config.corsOrigins);
-  installAuthentication(app, {
+  await app.register(securityHeadersPlugin, { corsOrigins: runtime.config.corsOrigins });
+  await app.register(authenticationPlugin, {
     runtime,
     rateLimiter: options.rateLimit === false ? null : createRateLimiter(options.rateLimit ?? defaultRateLimit),
     lastUsedIntervalSeconds: options.lastUsedIntervalSeconds ?? 60,
     publicPrefixes: [docsPrefix],
   });
-  await installOpenApi(app, options.version ?? packageVersion());
+  await app.register(openApiPlugin, { version: options.version ?? packageVersion() });
 
   const dependencies: RouteDependencies = {
     runtime,

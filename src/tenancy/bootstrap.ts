@@ -39,7 +39,8 @@ export async function bootstrapDefaultTenant(database: Database, pepper: string,
     if (existing) return { ...existing, created: false };
 
     const { rows } = await transaction.query<{ id: string }>(
-      "INSERT INTO organizations (slug, name) VALUES ('default', 'Default organization') RETURNING id",
+      // The single developer's own deployment: the plan without usage limits.
+      "INSERT INTO organizations (slug, name, plan_id) VALUES ('default', 'Default organization', 'enterprise') RETURNING id",
     );
     const organizationId = rows[0]!.id;
     const workspaceId = randomUUID();

@@ -24,7 +24,7 @@ export async function createOrganization(database: Database, input: z.input<type
   try {
     return await withControlPlane(database, async (transaction) => {
       const { rows } = await transaction.query<Organization>(
-        `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING ${columns}`,
+        `INSERT INTO organizations (slug, name, plan_id) VALUES ($1, $2, (SELECT id FROM plans WHERE is_default)) RETURNING ${columns}`,
         [slug, name],
       );
       return rows[0]!;

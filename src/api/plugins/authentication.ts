@@ -1,7 +1,8 @@
 // Authentication and authorization for every route: the key from Authorization: Bearer or
 // X-API-Key, a principal, a rate limit, and for /workspaces/:id routes the WorkspaceContext.
 // Runs in onRequest, before the body is read, so unauthenticated callers cost no body parsing.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { notReady, RagspaceError, rateLimited, unauthorized, validationError } from '../../errors.ts';
 import { customerIdSchema, type WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { getWorkspace } from '../../tenancy/workspaces.ts';
@@ -72,93 +73,96 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-export function installAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
-  const { runtime, rateLimiter, lastUsedIntervalSeconds, publicPrefixes } = options;
-  const resolvePrincipal = createPrincipalResolver({
-    database: runtime.database,
-    pepper: runtime.keyPepper,
-    adminKey: runtime.config.adminKey,
-    bootstrapIsPlatformAdmin: runtime.embedded,
-    lastUsedIntervalSeconds,
-  });
-  // last_used_at writes in flight, one per credential at most; awaited on close.
-  const pendingUseWrites = new Map<string, Promise<void>>();
-  let closing = false;
-
-  const findWorkspace = (id: string) =>
-    getWorkspace(runtime.database, id).catch((error: unknown) => {
-      if (error instanceof RagspaceError && error.code === 'not_found') return null;
-      throw error;
+export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
+  async (app, options) => {
+    const { runtime, rateLimiter, lastUsedIntervalSeconds, publicPrefixes } = options;
+    const resolvePrincipal = createPrincipalResolver({
+      database: runtime.database,
+      pepper: runtime.keyPepper,
+      adminKey: runtime.config.adminKey,
+      bootstrapIsPlatformAdmin: runtime.embedded,
+      lastUsedIntervalSeconds,
     });
+    // last_used_at writes in flight, one per credential at most; awaited on close.
+    const pendingUseWrites = new Map<string, Promise<void>>();
+    let closing = false;
 
-  app.decorateRequest('principal', null);
-  app.decorateRequest('workspaceContext', null);
+    const findWorkspace = (id: string) =>
+      getWorkspace(runtime.database, id).catch((error: unknown) => {
+        if (error instanceof RagspaceError && error.code === 'not_found') return null;
+        throw error;
+      });
 
-  // Fail at start-up, not in production, when a route forgets to say who may call it.
-  app.addHook('onRoute', (route) => {
-    if (route.config?.access) return;
-    // CORS preflights carry no key by design; API docs are public.
-    const isPreflight = [route.method].flat().includes('OPTIONS');
-    if (isPreflight || publicPrefixes.some((prefix) => route.url.startsWith(prefix))) {
-      route.config = { ...route.config, access: { kind: 'public' } };
-      return;
-    }
-    throw new Error(`Route ${String(route.method)} ${route.url} declares no config.access`);
-  });
+    app.decorateRequest('principal', null);
+    app.decorateRequest('workspaceContext', null);
 
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onClose', async () => {
-    await Promise.allSettled(pendingUseWrites.values());
-  });
-
-  app.addHook('onRequest', async (request, reply) => {
-    if (closing) {
-      reply.header('connection', 'close');
-      throw notReady('The server is shutting down; retry shortly or on another instance');
-    }
-    const accessRule = request.routeOptions.config.access;
-    // No route matched: the not-found handler answers, no key needed to learn a path does not exist.
-    if (!accessRule || accessRule.kind === 'public') return;
-
-    const key = presentedKey(request);
-    if (key === null) {
-      reply.header('www-authenticate', 'Bearer realm="ragspace"');
-      throw unauthorized('Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
-    }
-    const authentication = await resolvePrincipal(key);
-    if (!authentication) {
-      reply.header('www-authenticate', 'Bearer realm="ragspace", error="invalid_token"');
-      throw unauthorized('Invalid, expired or revoked API key');
-    }
-    request.principal = authentication.principal;
-
-    if (rateLimiter) {
-      const decision = rateLimiter.check(authentication.credentialId);
-      if (!decision.allowed) {
-        reply.header('retry-after', String(decision.retryAfterSeconds));
-        throw rateLimited(`Too many requests for this API key; retry in ${decision.retryAfterSeconds} s`, {
-          retryAfterSeconds: decision.retryAfterSeconds,
-        });
+    // Fail at start-up, not in production, when a route forgets to say who may call it.
+    app.addHook('onRoute', (route) => {
+      if (route.config?.access) return;
+      // CORS preflights carry no key by design; API docs are public.
+      const isPreflight = [route.method].flat().includes('OPTIONS');
+      if (isPreflight || publicPrefixes.some((prefix) => route.url.startsWith(prefix))) {
+        route.config = { ...route.config, access: { kind: 'public' } };
+        return;
       }
-    }
-
-    const { recordUse, credentialId } = authentication;
-    if (recordUse && !pendingUseWrites.has(credentialId)) {
-      const write = recordUse()
-        .catch((error: unknown) => request.log.warn({ err: error }, 'could not record API key use'))
-        .finally(() => pendingUseWrites.delete(credentialId));
-      pendingUseWrites.set(credentialId, write);
-    }
-
-    const pathId = (request.params as Record<string, string | undefined> | undefined)?.id;
-    request.workspaceContext = await authorize({
-      access: accessRule,
-      principal: authentication.principal,
-      pathId,
-      customerId: customerIdOf(request),
-      findWorkspace,
+      throw new Error(`Route ${String(route.method)} ${route.url} declares no config.access`);
     });
-  });
-}
+
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onClose', async () => {
+      await Promise.allSettled(pendingUseWrites.values());
+    });
+
+    app.addHook('onRequest', async (request, reply) => {
+      if (closing) {
+        reply.header('connection', 'close');
+        throw notReady('The server is shutting down; retry shortly or on another instance');
+      }
+      const accessRule = request.routeOptions.config.access;
+      // No route matched: the not-found handler answers, no key needed to learn a path does not exist.
+      if (!accessRule || accessRule.kind === 'public') return;
+
+      const key = presentedKey(request);
+      if (key === null) {
+        reply.header('www-authenticate', 'Bearer realm="ragspace"');
+        throw unauthorized('Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
+      }
+      const authentication = await resolvePrincipal(key);
+      if (!authentication) {
+        reply.header('www-authenticate', 'Bearer realm="ragspace", error="invalid_token"');
+        throw unauthorized('Invalid, expired or revoked API key');
+      }
+      request.principal = authentication.principal;
+
+      if (rateLimiter) {
+        const decision = rateLimiter.check(authentication.credentialId);
+        if (!decision.allowed) {
+          reply.header('retry-after', String(decision.retryAfterSeconds));
+          throw rateLimited(`Too many requests for this API key; retry in ${decision.retryAfterSeconds} s`, {
+            retryAfterSeconds: decision.retryAfterSeconds,
+          });
+        }
+      }
+
+      const { recordUse, credentialId } = authentication;
+      if (recordUse && !pendingUseWrites.has(credentialId)) {
+        const write = recordUse()
+          .catch((error: unknown) => request.log.warn({ err: error }, 'could not record API key use'))
+          .finally(() => pendingUseWrites.delete(credentialId));
+        pendingUseWrites.set(credentialId, write);
+      }
+
+      const pathId = (request.params as Record<string, string | undefined> | undefined)?.id;
+      request.workspaceContext = await authorize({
+        access: accessRule,
+        principal: authentication.principal,
+        pathId,
+        customerId: customerIdOf(request),
+        findWorkspace,
+      });
+    });
+  },
+  { name: 'ragspace-authentication', fastify: '5.x', dependencies: ['ragspace-errors'] },
+);

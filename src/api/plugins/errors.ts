@@ -1,7 +1,8 @@
 // One error shape for every failure: {"error": {"code", "message", "details"}}. Known errors keep
 // their code and status; anything else is a 500 whose body carries only the request id, while the
 // log line carries the error and its stack.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import {
   conflict,
@@ -61,23 +62,32 @@ export function errorBody(error: RagspaceError): ErrorResponse {
   return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
-export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const clientError = toClientError(error, bodyLimitBytes);
-    if (clientError) {
-      if (clientError.statusCode >= 500) request.log.warn({ code: clientError.code }, clientError.message);
-      return reply.code(clientError.statusCode).send(errorBody(clientError));
-    }
-    // The stack goes to the log, never to the client; the request id joins the two.
-    request.log.error({ err: error, requestId: request.id }, 'request failed');
-    const failure = internalError(`Internal server error; quote request id ${request.id} when reporting it`, {
-      requestId: request.id,
-    });
-    return reply.code(500).send(errorBody(failure));
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    const failure = routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`);
-    return reply.code(404).send(errorBody(failure));
-  });
+export interface ErrorHandlingOptions {
+  /** The request body limit, quoted in 413 answers. */
+  bodyLimitBytes: number;
 }
+
+/** The error and not-found handlers of the whole app: every failure leaves in one shape. */
+export const errorHandlingPlugin = fastifyPlugin<ErrorHandlingOptions>(
+  async (app, { bodyLimitBytes }) => {
+    app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const clientError = toClientError(error, bodyLimitBytes);
+      if (clientError) {
+        if (clientError.statusCode >= 500) request.log.warn({ code: clientError.code }, clientError.message);
+        return reply.code(clientError.statusCode).send(errorBody(clientError));
+      }
+      // The stack goes to the log, never to the client; the request id joins the two.
+      request.log.error({ err: error, requestId: request.id }, 'request failed');
+      const failure = internalError(`Internal server error; quote request id ${request.id} when reporting it`, {
+        requestId: request.id,
+      });
+      return reply.code(500).send(errorBody(failure));
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      const failure = routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`);
+      return reply.code(404).send(errorBody(failure));
+    });
+  },
+  { name: 'ragspace-errors', fastify: '5.x' },
+);
