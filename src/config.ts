@@ -28,6 +28,8 @@ const environmentSchema = z.object({
   CHAT_TIMEOUT_MS: positiveInteger(60_000),
   CHAT_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   CHAT_HISTORY_TOKEN_BUDGET: positiveInteger(4_000),
+  RAGSPACE_CHAT_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  RAGSPACE_PRICES: optionalString,
   GRAPH_BACKEND: z.enum(['postgres', 'neo4j']).default('postgres'),
   NEO4J_URI: optionalString,
   NEO4J_USERNAME: z.string().default('neo4j'),
@@ -49,7 +51,10 @@ export interface Config {
   bodyLimitBytes: number;
   embedder: { provider: 'local' | 'openai'; model: string | undefined; dimensions: number | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; chatModel: string | undefined };
-  chat: { timeoutMs: number; maxRetries: number; historyTokenBudget: number };
+  /** leaseSeconds: how long a chat turn's lease outlives its last renewal (a crashed turn frees its slot after this). */
+  chat: { timeoutMs: number; maxRetries: number; historyTokenBudget: number; leaseSeconds: number };
+  /** RAGSPACE_PRICES: a JSON price table loaded into model_prices at server start. */
+  pricesFile: string | undefined;
   graph: {
     backend: 'postgres' | 'neo4j';
     neo4j: { uri: string | undefined; username: string; password: string | undefined; database: string };
@@ -91,7 +96,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     bodyLimitBytes: env.RAGSPACE_BODY_LIMIT_BYTES,
     embedder: { provider: env.EMBEDDER, model: env.EMBEDDING_MODEL, dimensions: env.EMBEDDING_DIMENSIONS },
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, chatModel: env.CHAT_MODEL },
-    chat: { timeoutMs: env.CHAT_TIMEOUT_MS, maxRetries: env.CHAT_MAX_RETRIES, historyTokenBudget: env.CHAT_HISTORY_TOKEN_BUDGET },
+    chat: {
+      timeoutMs: env.CHAT_TIMEOUT_MS,
+      maxRetries: env.CHAT_MAX_RETRIES,
+      historyTokenBudget: env.CHAT_HISTORY_TOKEN_BUDGET,
+      leaseSeconds: env.RAGSPACE_CHAT_LEASE_SECONDS,
+    },
+    pricesFile: env.RAGSPACE_PRICES ? path.resolve(env.RAGSPACE_PRICES) : undefined,
     graph: {
       backend: env.GRAPH_BACKEND,
       neo4j: {

@@ -36,7 +36,12 @@ export const payloadTooLarge = defineError('payload_too_large', 413);
 export const unsupportedMediaType = defineError('unsupported_media_type', 415);
 export const unprocessable = defineError('unprocessable_entity', 422);
 export const rateLimited = defineError('rate_limited', 429);
+/** A plan quota is used up; details: {quota, limit, used, resetsAt}. */
 export const quotaExceeded = defineError('quota_exceeded', 429);
+/** The storage quota is used up (413: the content is too large for what is left); details as quota_exceeded. */
+export const storageQuotaExceeded = defineError('storage_quota_exceeded', 413);
+/** A chat turn is already running on this session; turns on one session run one at a time. */
+export const sessionBusy = defineError('session_busy', 409);
 export const notReady = defineError('not_ready', 503);
 export const embedderMismatch = defineError('embedder_mismatch', 409);
 export const upstreamError = defineError('upstream_error', 502);

@@ -1,26 +1,42 @@
-// One chat turn, end to end: agent, session, history, the turn itself, persistence and usage.
-import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
+// One chat turn, end to end, in two transactions (chat-turn-transactions.ts): the first admits the
+// turn (quotas, lease, session, agent, history, the user's message), the model runs outside any
+// transaction, and the second stores the answer with its usage and ends the lease. The only way a
+// turn is run: the chat route, the CLI and any other chat endpoint call runChatTurn.
 import type { Config } from '../config.ts';
-import type { Database } from '../db/database.ts';
-import { withWorkspace } from '../db/workspace-scope.ts';
-import { getAgent, getDefaultAgent, type Agent } from '../tenancy/agents.ts';
+import { systemClock, type Clock } from '../tenancy/clock.ts';
+import { renewTurnLease } from '../tenancy/leases.ts';
+import { attributed, type UsageEvent } from '../tenancy/usage.ts';
+import { outcomeOf, runInUsageScope, UsageScope } from '../tenancy/usage-scope.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
-import type { AgentEventSink, AgentTurnResult } from './agent-events.ts';
-import { chooseChatModel } from './chat-model.ts';
+import { zeroUsage, type AgentEventSink, type AgentTurnResult, type TokenUsage } from './agent-events.ts';
+import { beginTurn, finishTurn, type TurnStart } from './chat-turn-transactions.ts';
 import { describeModelFailure } from './model-failure.ts';
 import { runExtractiveTurn } from './run-extractive-turn.ts';
 import { runLlmTurn } from './run-llm-turn.ts';
-import { appendMessages, createSession, getSession, loadHistory, type Session } from './sessions.ts';
+import type { NewMessage, Session } from './sessions.ts';
 import { createAgentTools, type AgentToolDependencies } from './tools/index.ts';
+
+/** How a turn is metered. */
+export interface ChatMetering {
+  /** Plan quotas (chat messages per day, LLM tokens per month, concurrent streams). Off only for the operator's CLI. */
+  enforceQuotas: boolean;
+  /** The turn's usage rows, stored with its answer. Off only to measure what they cost. */
+  recordUsage: boolean;
+  clock: Clock;
+}
 
 export interface ChatDependencies extends AgentToolDependencies {
   config: Config;
+  /** Defaults: quotas enforced, usage recorded, the system clock. */
+  metering?: Partial<ChatMetering>;
 }
 
 export interface ChatRequest {
   message: string;
   agentId?: string;
   sessionId?: string;
+  /** Stored on the turn's usage rows (the HTTP request id). */
+  requestId?: string;
 }
 
 export interface ChatTurn extends AgentTurnResult {
@@ -35,37 +51,24 @@ export interface ChatCallbacks {
   signal?: AbortSignal;
 }
 
-const citationInstruction =
-  'Passages returned by tools are numbered like [1]. Cite every statement with the number of the passage it comes from.';
-
-function buildMessages(agent: Agent, history: Array<{ role: 'user' | 'assistant'; content: string }>, message: string): BaseMessage[] {
-  return [
-    new SystemMessage(`${agent.systemPrompt}\n\n${citationInstruction}`),
-    ...history.map((entry) => (entry.role === 'user' ? new HumanMessage(entry.content) : new AIMessage(entry.content))),
-    new HumanMessage(message),
-  ];
+function meteringOf(dependencies: ChatDependencies): ChatMetering {
+  return { enforceQuotas: true, recordUsage: true, clock: systemClock, ...dependencies.metering };
 }
 
-/** The agent a turn runs: the one asked for, else the session's own, else the workspace default. */
-async function resolveAgent(dependencies: ChatDependencies, context: WorkspaceContext, requested: string | undefined, session: Session | undefined): Promise<Agent> {
-  const reference = requested ?? session?.agentId ?? undefined;
-  if (reference) return getAgent(dependencies.database, context, reference);
-  return getDefaultAgent(dependencies.database, context);
-}
-
-async function recordUsage(database: Database, context: WorkspaceContext, result: AgentTurnResult): Promise<void> {
-  await withWorkspace(database, context, (transaction) =>
-    transaction.query(
-      `INSERT INTO usage_events (workspace_id, api_key_id, customer_id, kind, input_tokens, output_tokens)
-       VALUES ($1, $2, $3, 'chat', $4, $5)`,
-      [context.workspaceId, context.apiKeyId, context.customerId, result.usage.inputTokens, result.usage.outputTokens],
-    ),
-  );
+/** Renews the turn's lease every third of its lifetime while the model runs; returns the stop. */
+function keepLeaseAlive(dependencies: ChatDependencies, context: WorkspaceContext, start: TurnStart, clock: Clock): () => void {
+  const seconds = dependencies.config.chat.leaseSeconds;
+  const timer = setInterval(() => {
+    // A failed renewal is retried on the next tick; the lease outlives two missed renewals.
+    renewTurnLease(dependencies.database, context, start.lease.id, clock(), seconds).catch(() => undefined);
+  }, (seconds * 1000) / 3);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**
- * Runs one turn. The user's message is stored before the model runs; on failure or disconnect the
- * partial answer is stored too, marked failed or interrupted, and the error is rethrown.
+ * Runs one turn. On failure or disconnect the partial answer is stored, marked failed or
+ * interrupted, with the turn's usage so far, and the error is rethrown.
  */
 export async function runChatTurn(
   dependencies: ChatDependencies,
@@ -73,14 +76,15 @@ export async function runChatTurn(
   request: ChatRequest,
   callbacks: ChatCallbacks = {},
 ): Promise<ChatTurn> {
-  const existingSession = request.sessionId ? await getSession(dependencies.database, context, request.sessionId) : undefined;
-  const agent = await resolveAgent(dependencies, context, request.agentId, existingSession);
-  const session =
-    existingSession ??
-    (await createSession(dependencies.database, context, { agentId: agent.id, customerId: context.customerId, title: request.message.slice(0, 80) }));
+  const metering = meteringOf(dependencies);
+  const started = performance.now();
+  const start = await beginTurn(dependencies, context, request, {
+    enforceQuotas: metering.enforceQuotas,
+    now: metering.clock(),
+    leaseSeconds: dependencies.config.chat.leaseSeconds,
+  });
+  const { session, agent, choice } = start;
   callbacks.onSession?.(session);
-  const history = await loadHistory(dependencies.database, context, session.id, dependencies.config.chat.historyTokenBudget);
-  await appendMessages(dependencies.database, context, session.id, [{ role: 'user', content: request.message }]);
 
   let partialAnswer = '';
   const emit: AgentEventSink = (event) => {
@@ -88,40 +92,67 @@ export async function runChatTurn(
     callbacks.emit?.(event);
   };
   const tools = createAgentTools(dependencies, agent.enabledTools);
-  const choice = chooseChatModel(dependencies.config, agent);
+  // The model's tokens so far, kept when the turn fails halfway through its tool loop.
+  const modelUsage = zeroUsage();
+  const scope = new UsageScope();
+  const stopRenewing = keepLeaseAlive(dependencies, context, start, metering.clock);
+
+  const finish = (answer: NewMessage, usage: TokenUsage, outcome: string) => {
+    const common: Partial<UsageEvent> = { agentId: agent.id, requestId: request.requestId ?? null, outcome };
+    const turnEvent: UsageEvent = {
+      ...common,
+      kind: 'chat',
+      model: choice.name,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      latencyMs: performance.now() - started,
+    };
+    const events = [turnEvent, ...scope.events(common)].map((event) => attributed(context, event));
+    return finishTurn(dependencies.database, context, start, {
+      answer,
+      usage: metering.recordUsage ? events : [],
+      tokensUsed: usage.inputTokens + usage.outputTokens,
+      now: metering.clock(),
+    });
+  };
+
   let result: AgentTurnResult;
   try {
-    result =
+    result = await runInUsageScope(scope, () =>
       choice.kind === 'llm'
-        ? await runLlmTurn({
+        ? runLlmTurn({
             model: choice.model,
             modelName: choice.name,
             tools,
-            messages: buildMessages(agent, history, request.message),
+            messages: start.messages,
             maxToolRounds: agent.maxToolRounds,
             idleTimeoutMs: dependencies.config.chat.timeoutMs,
             context,
             emit,
             signal: callbacks.signal,
+            usage: modelUsage,
           })
-        : await runExtractiveTurn({ question: request.message, tools, context, emit, signal: callbacks.signal });
+        : runExtractiveTurn({ question: request.message, tools, context, emit, signal: callbacks.signal }),
+    );
   } catch (caught) {
+    stopRenewing();
     const interrupted = callbacks.signal?.aborted === true;
     const error = interrupted ? caught : describeModelFailure(caught, choice.name, dependencies.config.chat.timeoutMs);
-    await appendMessages(dependencies.database, context, session.id, [
-      {
-        role: 'assistant',
-        content: partialAnswer,
-        model: choice.name,
-        status: interrupted ? 'interrupted' : 'failed',
-        error: interrupted ? 'the client disconnected' : (error as Error).message,
-      },
-    ]);
+    const answer: NewMessage = {
+      role: 'assistant',
+      content: partialAnswer,
+      model: choice.name,
+      status: interrupted ? 'interrupted' : 'failed',
+      error: interrupted ? 'the client disconnected' : (error as Error).message,
+    };
+    await finish(answer, modelUsage, interrupted ? 'interrupted' : outcomeOf(error));
     throw error;
   }
-  await appendMessages(dependencies.database, context, session.id, [
+  stopRenewing();
+  await finish(
     { role: 'assistant', content: result.answer, toolCalls: result.toolCalls, citations: result.citations, usage: result.usage, model: result.model },
-  ]);
-  await recordUsage(dependencies.database, context, result);
+    result.usage,
+    'ok',
+  );
   return { ...result, sessionId: session.id, agentId: agent.id };
 }

@@ -21,6 +21,8 @@ export interface LlmTurnInput {
   context: WorkspaceContext;
   emit: AgentEventSink;
   signal?: AbortSignal;
+  /** Accumulates the replies' token usage here as they arrive (so a failed turn still knows its tokens). */
+  usage?: TokenUsage;
 }
 
 function addUsage(total: TokenUsage, message: AIMessageChunk): void {
@@ -87,7 +89,7 @@ export async function runLlmTurn(input: LlmTurnInput): Promise<AgentTurnResult> 
   const toolsByName = new Map(tools.map((tool) => [tool.name, tool]));
   const bound = tools.length > 0 ? model.bindTools(tools) : model;
   const messages = [...input.messages];
-  const usage = zeroUsage();
+  const usage = input.usage ?? zeroUsage();
   const toolCalls: ToolCallRecord[] = [];
 
   for (let round = 0; ; round += 1) {

@@ -1,8 +1,10 @@
 // Chat sessions and their messages: per workspace, under RLS, ordered by a per-session sequence.
+// The transaction-level functions (find, insert, read) are what a chat turn's transactions are made of.
 import type { Database, Queryable } from '../db/database.ts';
-import { withWorkspace } from '../db/workspace-scope.ts';
+import { isUuid, withWorkspace } from '../db/workspace-scope.ts';
 import { notFound } from '../errors.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from '../tenancy/pagination.ts';
+import { estimateTokens } from '../tenancy/usage-scope.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import type { TokenUsage, ToolCallRecord } from './agent-events.ts';
 import type { Citation } from './citations.ts';
@@ -46,7 +48,9 @@ export interface NewMessage {
 const sessionColumns = `id, agent_id AS "agentId", customer_id AS "customerId", title, created_at AS "createdAt", updated_at AS "updatedAt"`;
 const messageColumns = `id, sequence, role, content, tool_calls AS "toolCalls", citations, usage, model, status, error, created_at AS "createdAt"`;
 
-async function findSession(transaction: Queryable, context: WorkspaceContext, sessionId: string, lock = false): Promise<Session> {
+/** A session of the workspace, optionally locked FOR UPDATE (its turns and message sequence). */
+export async function findSession(transaction: Queryable, context: WorkspaceContext, sessionId: string, lock = false): Promise<Session> {
+  if (!isUuid(sessionId)) throw notFound(`Session "${sessionId}" not found in this workspace`);
   const { rows } = await transaction.query<Session>(
     `SELECT ${sessionColumns} FROM sessions WHERE workspace_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`,
     [context.workspaceId, sessionId],
@@ -55,18 +59,17 @@ async function findSession(transaction: Queryable, context: WorkspaceContext, se
   return rows[0];
 }
 
-export function createSession(
-  database: Database,
+/** Creates a session in an open workspace transaction. */
+export async function insertSession(
+  transaction: Queryable,
   context: WorkspaceContext,
   input: { agentId: string | null; customerId: string | null; title: string | null },
 ): Promise<Session> {
-  return withWorkspace(database, context, async (transaction) => {
-    const { rows } = await transaction.query<Session>(
-      `INSERT INTO sessions (workspace_id, agent_id, customer_id, title) VALUES ($1, $2, $3, $4) RETURNING ${sessionColumns}`,
-      [context.workspaceId, input.agentId, input.customerId, input.title],
-    );
-    return rows[0]!;
-  });
+  const { rows } = await transaction.query<Session>(
+    `INSERT INTO sessions (workspace_id, agent_id, customer_id, title) VALUES ($1, $2, $3, $4) RETURNING ${sessionColumns}`,
+    [context.workspaceId, input.agentId, input.customerId, input.title],
+  );
+  return rows[0]!;
 }
 
 export function getSession(database: Database, context: WorkspaceContext, sessionId: string): Promise<Session> {
@@ -102,63 +105,61 @@ export function getSessionMessages(database: Database, context: WorkspaceContext
   });
 }
 
-/** Appends messages in order; the session row lock makes concurrent turns take distinct sequences. */
-export function appendMessages(database: Database, context: WorkspaceContext, sessionId: string, messages: NewMessage[]): Promise<StoredMessage[]> {
-  return withWorkspace(database, context, async (transaction) => {
-    await findSession(transaction, context, sessionId, true);
-    const { rows: last } = await transaction.query<{ sequence: number }>(
-      'SELECT coalesce(max(sequence), 0)::int AS sequence FROM messages WHERE workspace_id = $1 AND session_id = $2',
-      [context.workspaceId, sessionId],
+/**
+ * Appends messages in order, in an open workspace transaction that holds the session's row lock
+ * (findSession(..., true)), so concurrent writers take distinct, gap-free sequences.
+ */
+export async function insertMessages(transaction: Queryable, context: WorkspaceContext, sessionId: string, messages: NewMessage[]): Promise<StoredMessage[]> {
+  const { rows: last } = await transaction.query<{ sequence: number }>(
+    'SELECT coalesce(max(sequence), 0)::int AS sequence FROM messages WHERE workspace_id = $1 AND session_id = $2',
+    [context.workspaceId, sessionId],
+  );
+  let sequence = last[0]!.sequence;
+  const stored: StoredMessage[] = [];
+  for (const message of messages) {
+    sequence += 1;
+    const { rows } = await transaction.query<StoredMessage>(
+      `INSERT INTO messages (workspace_id, session_id, sequence, role, content, tool_calls, citations, usage, model, status, error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${messageColumns}`,
+      [
+        context.workspaceId,
+        sessionId,
+        sequence,
+        message.role,
+        message.content,
+        JSON.stringify(message.toolCalls ?? []),
+        JSON.stringify(message.citations ?? []),
+        message.usage ? JSON.stringify(message.usage) : null,
+        message.model ?? null,
+        message.status ?? 'complete',
+        message.error ?? null,
+      ],
     );
-    let sequence = last[0]!.sequence;
-    const stored: StoredMessage[] = [];
-    for (const message of messages) {
-      sequence += 1;
-      const { rows } = await transaction.query<StoredMessage>(
-        `INSERT INTO messages (workspace_id, session_id, sequence, role, content, tool_calls, citations, usage, model, status, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${messageColumns}`,
-        [
-          context.workspaceId,
-          sessionId,
-          sequence,
-          message.role,
-          message.content,
-          JSON.stringify(message.toolCalls ?? []),
-          JSON.stringify(message.citations ?? []),
-          message.usage ? JSON.stringify(message.usage) : null,
-          message.model ?? null,
-          message.status ?? 'complete',
-          message.error ?? null,
-        ],
-      );
-      stored.push(rows[0]!);
-    }
-    await transaction.query('UPDATE sessions SET updated_at = now() WHERE workspace_id = $1 AND id = $2', [context.workspaceId, sessionId]);
-    return stored;
-  });
+    stored.push(rows[0]!);
+  }
+  await transaction.query('UPDATE sessions SET updated_at = now() WHERE workspace_id = $1 AND id = $2', [context.workspaceId, sessionId]);
+  return stored;
 }
 
-/** Rough token count (≈ 4 characters a token) for budgeting history without a tokenizer download. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+/** The role of the session's last message, or null for an empty session. */
+export async function lastMessageRole(transaction: Queryable, context: WorkspaceContext, sessionId: string): Promise<StoredMessage['role'] | null> {
+  const { rows } = await transaction.query<{ role: StoredMessage['role'] }>(
+    'SELECT role FROM messages WHERE workspace_id = $1 AND session_id = $2 ORDER BY sequence DESC LIMIT 1',
+    [context.workspaceId, sessionId],
+  );
+  return rows[0]?.role ?? null;
 }
 
-/** The most recent user/assistant exchanges that fit in `tokenBudget`, oldest first. */
-export async function loadHistory(
-  database: Database,
-  context: WorkspaceContext,
-  sessionId: string,
-  tokenBudget: number,
-): Promise<Array<{ role: 'user' | 'assistant'; content: string }>> {
-  const messages = await withWorkspace(database, context, async (transaction) => {
-    const { rows } = await transaction.query<{ role: 'user' | 'assistant'; content: string }>(
-      `SELECT role, content FROM messages WHERE workspace_id = $1 AND session_id = $2 AND content <> ''
-       ORDER BY sequence DESC LIMIT 200`,
-      [context.workspaceId, sessionId],
-    );
-    return rows;
-  });
-  const kept: typeof messages = [];
+export type HistoryEntry = { role: 'user' | 'assistant'; content: string };
+
+/** The most recent user/assistant exchanges that fit in `tokenBudget`, oldest first, in an open transaction. */
+export async function readHistory(transaction: Queryable, context: WorkspaceContext, sessionId: string, tokenBudget: number): Promise<HistoryEntry[]> {
+  const { rows: messages } = await transaction.query<HistoryEntry>(
+    `SELECT role, content FROM messages WHERE workspace_id = $1 AND session_id = $2 AND content <> ''
+     ORDER BY sequence DESC LIMIT 200`,
+    [context.workspaceId, sessionId],
+  );
+  const kept: HistoryEntry[] = [];
   let used = 0;
   for (const message of messages) {
     used += estimateTokens(message.content);

@@ -92,7 +92,8 @@ export async function createAgent(database: Database, scope: WorkspaceScope, inp
   );
 }
 
-async function findAgent(transaction: Queryable, workspaceId: string, idOrSlug: string): Promise<Agent> {
+/** An agent by id or slug, in an open workspace transaction. */
+export async function findAgent(transaction: Queryable, workspaceId: string, idOrSlug: string): Promise<Agent> {
   const { rows } = await transaction.query<Agent>(
     `SELECT ${columns} FROM agents WHERE workspace_id = $1 AND ${isUuid(idOrSlug) ? 'id = $2::uuid' : 'slug = $2'}`,
     [workspaceId, idOrSlug],
@@ -105,16 +106,16 @@ export function getAgent(database: Database, scope: WorkspaceScope, idOrSlug: st
   return withWorkspace(database, scope, (transaction) => findAgent(transaction, scope.workspaceId, idOrSlug));
 }
 
-export function getDefaultAgent(database: Database, scope: WorkspaceScope): Promise<Agent> {
-  return withWorkspace(database, scope, async (transaction) => {
-    const { rows } = await transaction.query<Agent>(
-      `SELECT ${columns} FROM agents WHERE workspace_id = $1 ORDER BY is_default DESC, created_at LIMIT 1`,
-      [scope.workspaceId],
-    );
-    if (!rows[0]) throw notFound('This workspace has no agent; create one first');
-    return rows[0];
-  });
+/** The workspace's default agent (else its oldest), in an open workspace transaction. */
+export async function findDefaultAgent(transaction: Queryable, workspaceId: string): Promise<Agent> {
+  const { rows } = await transaction.query<Agent>(
+    `SELECT ${columns} FROM agents WHERE workspace_id = $1 ORDER BY is_default DESC, created_at LIMIT 1`,
+    [workspaceId],
+  );
+  if (!rows[0]) throw notFound('This workspace has no agent; create one first');
+  return rows[0];
 }
+
 
 export function listAgents(database: Database, scope: WorkspaceScope): Promise<Agent[]> {
   return withWorkspace(database, scope, async (transaction) => {
