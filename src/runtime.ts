@@ -11,6 +11,7 @@ import { createConfiguredGraphIndexer, openGraphStore } from './graph/graph-serv
 import type { GraphStore } from './graph/graph-store.ts';
 import type { Logger } from './logger.ts';
 import { resolveKeyPepper } from './tenancy/key-pepper.ts';
+import { meterEmbeddings } from './tenancy/usage-scope.ts';
 
 export interface Runtime {
   config: Config;
@@ -32,7 +33,8 @@ export interface Runtime {
 
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const keyPepper = await resolveKeyPepper(config);
-  const embedder = createEmbedder(config);
+  // Every embedding call tells the usage scope it runs in (tenancy/usage-scope.ts) what it embedded.
+  const embedder = meterEmbeddings(createEmbedder(config));
   const { database, embedded, isOwner } = await openDatabase(config, (message) => logger.info(message));
   let graphStore: GraphStore;
   try {

@@ -1,5 +1,5 @@
 // The Fastify application. Routes receive the Runtime; nothing here opens databases itself.
-// The cross-cutting plugins (errors, security headers, authentication, OpenAPI) are fastify-plugin
+// The cross-cutting plugins (errors, security headers, authentication, metering, OpenAPI) are fastify-plugin
 // plugins with names and declared dependencies, registered on the root instance before any route
 // file, so every route inherits their hooks.
 import { randomUUID } from 'node:crypto';
@@ -8,9 +8,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
+import { systemClock, type Clock } from '../tenancy/clock.ts';
+import { createUsageRecorder } from '../tenancy/usage.ts';
 import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
 import { errorHandlingPlugin } from './plugins/errors.ts';
+import { meteringPlugin, type ApiMetering } from './plugins/metering.ts';
 import { docsPrefix, openApiPlugin } from './plugins/openapi.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { createRateLimiter, defaultRateLimit, type RateLimitOptions } from './rate-limiter.ts';
@@ -29,6 +32,8 @@ export interface AppOptions {
   asyncUploadThresholdBytes?: number;
   /** Version shown in the OpenAPI document (default: package.json's). */
   version?: string;
+  /** Quotas and usage accounting; false turns both off (benchmark baselines). `clock` moves time in tests. */
+  metering?: false | { clock?: Clock };
 }
 
 function packageVersion(): string {
@@ -60,6 +65,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     reply.header('x-request-id', request.id);
   });
 
+  const clock = (options.metering !== false && options.metering?.clock) || systemClock;
+  const usage = options.metering === false ? null : createUsageRecorder(runtime.database, { logger: runtime.logger, clock });
+  const metering: ApiMetering = { enabled: options.metering !== false, clock, usage };
+  // onClose hooks run last-registered first: this one, registered before the job queue's, runs after
+  // it, so the usage of uploads that finish while draining is written too.
+  if (usage) app.addHook('onClose', async () => usage.close());
+
   const ingestionJobs = createIngestionJobs(runtime.logger, options.ingestionJobs);
   // Accepted uploads finish before the database closes.
   app.addHook('onClose', async () => ingestionJobs.drain());
@@ -73,11 +85,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     lastUsedIntervalSeconds: options.lastUsedIntervalSeconds ?? 60,
     publicPrefixes: [docsPrefix],
   });
+  await app.register(meteringPlugin, { runtime, metering });
   await app.register(openApiPlugin, { version: options.version ?? packageVersion() });
 
   const dependencies: RouteDependencies = {
     runtime,
     ingestionJobs,
+    metering,
     asyncUploadThresholdBytes: options.asyncUploadThresholdBytes ?? 512 * 1024,
   };
   const typed = app.withTypeProvider<ZodTypeProvider>();

@@ -4,11 +4,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Runtime } from '../runtime.ts';
 import type { IngestionJobs } from './ingestion-jobs.ts';
+import type { ApiMetering } from './plugins/metering.ts';
 
 export interface RouteDependencies {
   runtime: Runtime;
   /** The in-process queue for large document uploads. */
   ingestionJobs: IngestionJobs;
+  /** Quotas and usage accounting (plugins/metering.ts). */
+  metering: ApiMetering;
   /** Uploads at least this large are ingested by the job queue and answered 202. */
   asyncUploadThresholdBytes: number;
 }

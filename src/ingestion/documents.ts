@@ -26,7 +26,11 @@ export interface IngestionDependencies {
   listeners?: readonly DocumentListener[];
   /** Shared tokenizer; one is built on first use when absent. */
   tokens?: TokenCounter;
+  /** Runs in the transaction that stores a new version, after the write; throwing rolls it back (the API's quotas). */
+  storeGuard?: StoreGuard;
 }
+
+export type StoreGuard = (transaction: Queryable, stored: { workspaceId: string; documentId: string; created: boolean }) => Promise<void>;
 
 export interface DocumentInput {
   /** Where the document comes from (relative path, URL, BEIR _id): its identity in the workspace. */
@@ -176,6 +180,7 @@ async function storeDocument(
   database: Database,
   context: WorkspaceContext,
   prepared: PreparedDocument,
+  guard: StoreGuard | undefined,
 ): Promise<{ document: DocumentSummary; status: IngestStatus }> {
   const workspaceId = context.workspaceId;
   return withWorkspace(database, context, async (transaction) => {
@@ -206,6 +211,7 @@ async function storeDocument(
       await transaction.query('DELETE FROM chunks WHERE workspace_id = $1 AND document_id = $2', [workspaceId, documentId]);
     }
     await insertChunks(transaction, workspaceId, documentId, prepared.chunks);
+    await guard?.(transaction, { workspaceId, documentId, created: !existing });
     return { document: rows[0]!, status: existing ? ('updated' as const) : ('created' as const) };
   });
 }
@@ -285,11 +291,11 @@ export async function ingestDocument(
 
   let stored: { document: DocumentSummary; status: IngestStatus };
   try {
-    stored = await storeDocument(dependencies.database, context, prepared);
+    stored = await storeDocument(dependencies.database, context, prepared, dependencies.storeGuard);
   } catch (error) {
     // Another writer created the same source between our read and our insert: it now exists, so retry as an update.
     if (!isUniqueViolation(error)) throw error;
-    stored = await storeDocument(dependencies.database, context, prepared);
+    stored = await storeDocument(dependencies.database, context, prepared, dependencies.storeGuard);
   }
 
   const listeners = options.graph === false ? [] : (dependencies.listeners ?? []);

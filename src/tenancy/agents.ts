@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withWorkspace, type WorkspaceScope } from '../db/workspace-scope.ts';
 import { conflict, isUniqueViolation, notFound } from '../errors.ts';
+import type { WriteGuard } from './quotas.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 
@@ -85,11 +86,19 @@ export async function insertAgent(
   return rows[0]!;
 }
 
-export async function createAgent(database: Database, scope: WorkspaceScope, input: z.input<typeof createAgentSchema>): Promise<Agent> {
+/** Creates an agent; `options.guard` runs after the insert in the same transaction (the API's agents quota). */
+export async function createAgent(
+  database: Database,
+  scope: WorkspaceScope,
+  input: z.input<typeof createAgentSchema>,
+  options: { guard?: WriteGuard } = {},
+): Promise<Agent> {
   const parsed = parseInput(createAgentSchema, input);
-  return withWorkspace(database, scope, (transaction) => insertAgent(transaction, scope.workspaceId, parsed)).catch(
-    translateUniqueViolation(parsed.slug ?? slugify(parsed.name)),
-  );
+  return withWorkspace(database, scope, async (transaction) => {
+    const agent = await insertAgent(transaction, scope.workspaceId, parsed);
+    await options.guard?.(transaction, scope.workspaceId);
+    return agent;
+  }).catch(translateUniqueViolation(parsed.slug ?? slugify(parsed.name)));
 }
 
 /** An agent by id or slug, in an open workspace transaction. */

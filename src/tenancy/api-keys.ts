@@ -8,6 +8,7 @@ import { notFound } from '../errors.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { nameSchema, parseInput } from './validation.ts';
 import { apiKeyScopes, type ApiKeyScope } from './workspace-context.ts';
+import type { WriteGuard } from './quotas.ts';
 
 const keyPattern = /^(rsk_[a-z0-9]{12})_[A-Za-z0-9_-]{43}$/;
 const publicIdAlphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -98,14 +99,20 @@ export async function insertApiKey(
   return { apiKey: rows[0]!, secret: key };
 }
 
+/** Creates a key; `options.guard` runs after the insert in the same transaction (the API's apiKeys quota). */
 export async function createApiKey(
   database: Database,
   pepper: string,
   scope: WorkspaceScope,
   input: CreateApiKeyInput,
+  options: { guard?: WriteGuard } = {},
 ): Promise<CreatedApiKey> {
   parseInput(createApiKeySchema, input);
-  return withWorkspace(database, scope, (transaction) => insertApiKey(transaction, pepper, scope.workspaceId, input));
+  return withWorkspace(database, scope, async (transaction) => {
+    const created = await insertApiKey(transaction, pepper, scope.workspaceId, input);
+    await options.guard?.(transaction, scope.workspaceId);
+    return created;
+  });
 }
 
 export function listApiKeys(database: Database, scope: WorkspaceScope): Promise<ApiKey[]> {

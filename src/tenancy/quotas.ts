@@ -159,15 +159,55 @@ async function readGauge(transaction: Queryable, workspaceId: string, quota: Res
   return { used: toCount(rows[0]?.used), limit: toLimit(rows[0]?.limit) };
 }
 
+/** Work a service runs inside its writing transaction, after the write; throwing rolls the write back. */
+export type WriteGuard = (transaction: Queryable, workspaceId: string) => Promise<void>;
+
+/** The guard of a resource quota, for a write that adds `added` to its gauge. */
+export function resourceQuotaGuard(quota: ResourceQuota, added = 1): WriteGuard {
+  return (transaction, workspaceId) => assertWithinResourceQuota(transaction, workspaceId, quota, added);
+}
+
 /**
- * Before the work: refuses at once when `adding` more would not fit (documents: a new source;
- * storage: the upload's size as an estimate). Cheap, and not the guarantee: the check after the
- * write is.
+ * The guard of a document write (ingestion's storeGuard): a new document must fit the documents
+ * quota, and the workspace's stored text the storage quota.
  */
-export async function checkResourceRoom(database: Database, context: WorkspaceContext, quota: ResourceQuota, adding: number): Promise<void> {
-  if (adding <= 0) return;
-  const { used, limit } = await withWorkspace(database, context, (transaction) => readGauge(transaction, context.workspaceId, quota));
-  if (limit !== null && used + adding > limit) throw quotaRefusal({ quota, limit, used, resetsAt: null });
+export async function assertDocumentWithinQuotas(
+  transaction: Queryable,
+  stored: { workspaceId: string; documentId: string; created: boolean },
+): Promise<void> {
+  if (stored.created) await assertWithinResourceQuota(transaction, stored.workspaceId, 'documents', 1);
+  const { used, limit } = await readGauge(transaction, stored.workspaceId, 'storageBytes');
+  if (limit === null || used <= limit) return;
+  // Refused: what this version stores, to report the usage without it.
+  const { rows } = await transaction.query<{ bytes: unknown }>(
+    'SELECT coalesce(sum(octet_length(content)), 0) AS bytes FROM chunks WHERE workspace_id = $1 AND document_id = $2',
+    [stored.workspaceId, stored.documentId],
+  );
+  throw quotaRefusal({ quota: 'storageBytes', limit, used: Math.max(used - toCount(rows[0]?.bytes), 0), resetsAt: null });
+}
+
+/**
+ * Before an upload's work: refuses a new document when the documents quota is full, and any
+ * upload when the storage quota is. A replaced source needs no new document slot.
+ */
+export async function checkDocumentRoom(database: Database, context: WorkspaceContext, source: string): Promise<void> {
+  const { documents, storage, exists } = await withWorkspace(database, context, async (transaction) => {
+    const { rows } = await transaction.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM documents WHERE workspace_id = $1 AND source = $2) AS exists', [
+      context.workspaceId,
+      source,
+    ]);
+    return {
+      exists: rows[0]!.exists,
+      documents: await readGauge(transaction, context.workspaceId, 'documents'),
+      storage: await readGauge(transaction, context.workspaceId, 'storageBytes'),
+    };
+  });
+  if (!exists && documents.limit !== null && documents.used >= documents.limit) {
+    throw quotaRefusal({ quota: 'documents', limit: documents.limit, used: documents.used, resetsAt: null });
+  }
+  if (storage.limit !== null && storage.used >= storage.limit) {
+    throw quotaRefusal({ quota: 'storageBytes', limit: storage.limit, used: storage.used, resetsAt: null });
+  }
 }
 
 export interface QuotaStatus {

@@ -15,6 +15,7 @@ import { redactedPaths } from '../../src/logger.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganizationApiKey } from '../../src/tenancy/organization-keys.ts';
+import { meterEmbeddings } from '../../src/tenancy/usage-scope.ts';
 import type { ApiKeyScope, WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
 
@@ -48,7 +49,8 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const logger = pino({ level: 'info', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
   const config = loadConfig({ RAGSPACE_ADMIN_KEY: adminKey, LOG_LEVEL: 'info', ...options.environment });
   // Small dimensions keep the tests quick; the deployment records them like a first start would.
-  const embedder = createLocalEmbedder({ dimensions: 64 });
+  // Metered as openRuntime's is: embedding calls are billed to the request's usage scope.
+  const embedder = meterEmbeddings(createLocalEmbedder({ dimensions: 64 }));
   await ensureDeploymentEmbedder(database, embedder);
   // The real graph stack: postgres store and the offline extractor, told about documents as the server does.
   const graphStore = createPostgresGraphStore(database);

@@ -10,7 +10,8 @@ export interface ScriptedToolCall {
 }
 
 export type ScriptedReply =
-  | { content: string; usage?: { prompt: number; completion: number } }
+  /** `waitFor`: the reply is held until it settles (requests in flight at once, released by the test). */
+  | { content: string; usage?: { prompt: number; completion: number }; waitFor?: Promise<unknown> }
   | { toolCalls: ScriptedToolCall[]; content?: string }
   | { status: number; message: string }
   /** Sends the first `afterTokens` content pieces, then never finishes (for disconnects and timeouts). */
@@ -69,78 +70,83 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
         return originalWriteHead(...args);
       }) as typeof response.writeHead;
       const reply = queue.shift() ?? { status: 500, message: 'the test did not script a reply for this request' };
-      counter += 1;
-      const id = `chatcmpl-test-${counter}`;
-      const created = Math.floor(Date.now() / 1000);
-      const base = { id, created, model: body.model };
-      const usage = { prompt_tokens: 11 * counter, completion_tokens: 7, total_tokens: 11 * counter + 7 };
+      const respond = () => {
+        counter += 1;
+        const id = `chatcmpl-test-${counter}`;
+        const created = Math.floor(Date.now() / 1000);
+        const base = { id, created, model: body.model };
+        const usage = { prompt_tokens: 11 * counter, completion_tokens: 7, total_tokens: 11 * counter + 7 };
 
-      if ('status' in reply) {
-        response.writeHead(reply.status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: { message: reply.message, type: 'server_error', code: null } }));
-        return;
-      }
-      const toolCalls =
-        'toolCalls' in reply
-          ? reply.toolCalls.map((call, index) => ({
-              id: `call_${counter}_${index}`,
-              type: 'function' as const,
-              function: { name: call.name, arguments: JSON.stringify(call.arguments) },
-            }))
-          : [];
-      const content = 'hangAfter' in reply ? reply.hangAfter.join('') : (reply.content ?? '');
-      const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
-      if ('usage' in reply && reply.usage) {
-        Object.assign(usage, {
-          prompt_tokens: reply.usage.prompt,
-          completion_tokens: reply.usage.completion,
-          total_tokens: reply.usage.prompt + reply.usage.completion,
+        if ('status' in reply) {
+          response.writeHead(reply.status, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: { message: reply.message, type: 'server_error', code: null } }));
+          return;
+        }
+        const toolCalls =
+          'toolCalls' in reply
+            ? reply.toolCalls.map((call, index) => ({
+                id: `call_${counter}_${index}`,
+                type: 'function' as const,
+                function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+              }))
+            : [];
+        const content = 'hangAfter' in reply ? reply.hangAfter.join('') : (reply.content ?? '');
+        const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
+        if ('usage' in reply && reply.usage) {
+          Object.assign(usage, {
+            prompt_tokens: reply.usage.prompt,
+            completion_tokens: reply.usage.completion,
+            total_tokens: reply.usage.prompt + reply.usage.completion,
+          });
+        }
+
+        if (!body.stream) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(
+            JSON.stringify({
+              ...base,
+              object: 'chat.completion',
+              choices: [
+                {
+                  index: 0,
+                  message: { role: 'assistant', content: toolCalls.length > 0 && !content ? null : content, tool_calls: toolCalls.length ? toolCalls : undefined },
+                  finish_reason: finishReason,
+                },
+              ],
+              usage,
+            }),
+          );
+          return;
+        }
+
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        openResponses.add(response);
+        response.on('close', () => {
+          if (!response.writableFinished) state.abandonedRequests += 1;
+          openResponses.delete(response);
         });
-      }
+        const send = (payload: unknown) => response.write(`data: ${JSON.stringify(payload)}\n\n`);
+        const chunk = (delta: unknown, finish: string | null = null) =>
+          send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
 
-      if (!body.stream) {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({
-            ...base,
-            object: 'chat.completion',
-            choices: [
-              {
-                index: 0,
-                message: { role: 'assistant', content: toolCalls.length > 0 && !content ? null : content, tool_calls: toolCalls.length ? toolCalls : undefined },
-                finish_reason: finishReason,
-              },
-            ],
-            usage,
-          }),
-        );
-        return;
-      }
-
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      openResponses.add(response);
-      response.on('close', () => {
-        if (!response.writableFinished) state.abandonedRequests += 1;
-        openResponses.delete(response);
-      });
-      const send = (payload: unknown) => response.write(`data: ${JSON.stringify(payload)}\n\n`);
-      const chunk = (delta: unknown, finish: string | null = null) =>
-        send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
-
-      chunk({ role: 'assistant', content: '' });
-      const pieces = 'hangAfter' in reply ? reply.hangAfter : splitIntoPieces(content);
-      for (const piece of pieces) chunk({ content: piece });
-      if ('hangAfter' in reply) return; // keep the connection open without finishing
-      toolCalls.forEach((call, index) => {
-        chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
-        const argumentsText = call.function.arguments;
-        const middle = Math.ceil(argumentsText.length / 2);
-        chunk({ tool_calls: [{ index, function: { arguments: argumentsText.slice(0, middle) } }] });
-        chunk({ tool_calls: [{ index, function: { arguments: argumentsText.slice(middle) } }] });
-      });
-      chunk({}, finishReason);
-      if (body.stream_options?.include_usage) send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
-      response.end('data: [DONE]\n\n');
+        chunk({ role: 'assistant', content: '' });
+        const pieces = 'hangAfter' in reply ? reply.hangAfter : splitIntoPieces(content);
+        for (const piece of pieces) chunk({ content: piece });
+        if ('hangAfter' in reply) return; // keep the connection open without finishing
+        toolCalls.forEach((call, index) => {
+          chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
+          const argumentsText = call.function.arguments;
+          const middle = Math.ceil(argumentsText.length / 2);
+          chunk({ tool_calls: [{ index, function: { arguments: argumentsText.slice(0, middle) } }] });
+          chunk({ tool_calls: [{ index, function: { arguments: argumentsText.slice(middle) } }] });
+        });
+        chunk({}, finishReason);
+        if (body.stream_options?.include_usage) send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
+        response.end('data: [DONE]\n\n');
+      };
+      const hold = 'waitFor' in reply ? reply.waitFor : undefined;
+      if (hold) void hold.then(respond, respond);
+      else respond();
     });
   });
 

@@ -1,15 +1,17 @@
 // /workspaces/:id/agents: a workspace's assistant configurations. Reading needs chat (or admin);
 // changing needs admin.
 import { createAgent, deleteAgent, getAgent, listAgentsPage, updateAgent } from '../../tenancy/agents.ts';
+import { resourceQuotaGuard } from '../../tenancy/quotas.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
+import { quotasApply } from '../plugins/metering.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, noContentSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
 import { agentParamsSchema, agentSchema, createAgentBodySchema, updateAgentBodySchema } from '../schemas/tenancy.ts';
 
 const tags = ['agents'];
 
-export const agentRoutes: RouteModule = async (app, { runtime }) => {
+export const agentRoutes: RouteModule = async (app, { runtime, metering }) => {
   const { database } = runtime;
 
   app.get('/workspaces/:id/agents', {
@@ -33,7 +35,10 @@ export const agentRoutes: RouteModule = async (app, { runtime }) => {
       body: createAgentBodySchema,
       response: { 201: agentSchema },
     },
-    handler: async (request, reply) => reply.code(201).send(await createAgent(database, workspaceContextOf(request), request.body)),
+    handler: async (request, reply) => {
+      const guard = quotasApply(metering, request) ? resourceQuotaGuard('agents') : undefined;
+      return reply.code(201).send(await createAgent(database, workspaceContextOf(request), request.body, { guard }));
+    },
   });
 
   app.get('/workspaces/:id/agents/:agentId', {

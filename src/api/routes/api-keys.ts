@@ -1,14 +1,16 @@
 // /workspaces/:id/api-keys: a workspace's keys (admin scope). The secret appears once, in the POST response.
 import { createApiKey, listApiKeysPage, revokeApiKey } from '../../tenancy/api-keys.ts';
+import { resourceQuotaGuard } from '../../tenancy/quotas.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
+import { quotasApply } from '../plugins/metering.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
 import { apiKeySchema, createApiKeyBodySchema, createdApiKeySchema, keyParamsSchema } from '../schemas/tenancy.ts';
 
 const tags = ['api keys'];
 
-export const apiKeyRoutes: RouteModule = async (app, { runtime }) => {
+export const apiKeyRoutes: RouteModule = async (app, { runtime, metering }) => {
   const { database, keyPepper } = runtime;
 
   app.get('/workspaces/:id/api-keys', {
@@ -32,8 +34,10 @@ export const apiKeyRoutes: RouteModule = async (app, { runtime }) => {
       body: createApiKeyBodySchema,
       response: { 201: createdApiKeySchema },
     },
-    handler: async (request, reply) =>
-      reply.code(201).send(await createApiKey(database, keyPepper, workspaceContextOf(request), request.body)),
+    handler: async (request, reply) => {
+      const guard = quotasApply(metering, request) ? resourceQuotaGuard('apiKeys') : undefined;
+      return reply.code(201).send(await createApiKey(database, keyPepper, workspaceContextOf(request), request.body, { guard }));
+    },
   });
 
   app.delete('/workspaces/:id/api-keys/:keyId', {

@@ -6,13 +6,14 @@ import { access } from '../access.ts';
 import { citationToWire, chatTurnToWire, usageToWire } from '../chat-wire-format.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
 import { errorBody } from '../plugins/errors.ts';
+import { quotasApply } from '../plugins/metering.ts';
 import type { RouteModule } from '../route-module.ts';
 import { chatBodySchema, chatResponseSchema } from '../schemas/chat.ts';
 import { idParamsSchema } from '../schemas/common.ts';
 import { openEventStream, wantsEventStream, type EventStream } from '../server-sent-events.ts';
 
-export const chatRoutes: RouteModule = async (app, { runtime }) => {
-  const dependencies: ChatDependencies = {
+export const chatRoutes: RouteModule = async (app, { runtime, metering }) => {
+  const shared = {
     config: runtime.config,
     database: runtime.database,
     embedder: runtime.embedder,
@@ -34,7 +35,11 @@ export const chatRoutes: RouteModule = async (app, { runtime }) => {
       const body = request.body;
       const baseContext = workspaceContextOf(request);
       const context = body.customer_id === undefined ? baseContext : withCustomer(baseContext, body.customer_id);
-      const chatRequest = { message: body.message, agentId: body.agent_id, sessionId: body.session_id };
+      const chatRequest = { message: body.message, agentId: body.agent_id, sessionId: body.session_id, requestId: request.id };
+      const dependencies: ChatDependencies = {
+        ...shared,
+        metering: { enforceQuotas: quotasApply(metering, request), recordUsage: metering.enabled, clock: metering.clock },
+      };
 
       if (!wantsEventStream(request, body.stream)) {
         return chatTurnToWire(await runChatTurn(dependencies, context, chatRequest));

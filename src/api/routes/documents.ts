@@ -12,13 +12,17 @@ import {
   listDocuments,
   type DocumentInput,
   type IngestionDependencies,
+  type IngestResult,
   type IngestOptions,
 } from '../../ingestion/documents.ts';
 import { resolveContentType } from '../../ingestion/loaders/index.ts';
 import { notFound } from '../../errors.ts';
 import { parseInput } from '../../tenancy/validation.ts';
+import { assertDocumentWithinQuotas, checkDocumentRoom } from '../../tenancy/quotas.ts';
+import type { UsageEvent } from '../../tenancy/usage.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
+import { meteredWork, quotasApply } from '../plugins/metering.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, noContentSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
 import {
@@ -75,9 +79,15 @@ async function fromMultipart(request: FastifyRequest): Promise<Upload> {
   return { input, options: { chunkSize, chunkOverlap, graph }, sizeBytes: file.content.byteLength };
 }
 
-export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs, asyncUploadThresholdBytes: asyncThresholdBytes }) => {
+/** An upload's usage row: what was stored (nothing when unchanged) and the bytes received. */
+function ingestionEvent(result: IngestResult | undefined, sizeBytes: number): UsageEvent {
+  const stored = result !== undefined && result.status !== 'unchanged';
+  return { kind: 'ingestion', documents: stored ? 1 : 0, chunks: stored ? result.chunkCount : 0, bytes: sizeBytes };
+}
+
+export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs, metering, asyncUploadThresholdBytes: asyncThresholdBytes }) => {
   const { database, config } = runtime;
-  const ingestion: IngestionDependencies = {
+  const ingestionBase: IngestionDependencies = {
     database,
     embedder: runtime.embedder,
     listeners: runtime.documentListeners,
@@ -118,6 +128,14 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
       const upload = request.isMultipart() ? await fromMultipart(request) : fromJson(request.body);
       // Refuse an unsupported type now (415), not later inside a background job.
       resolveContentType(upload.input);
+      // Quotas: refused at once when full, and checked exactly where the document is written.
+      const enforce = quotasApply(metering, request);
+      if (enforce) await checkDocumentRoom(database, context, upload.input.source);
+      const ingestion = { ...ingestionBase, storeGuard: enforce ? assertDocumentWithinQuotas : undefined };
+      const ingest = () =>
+        meteredWork(metering, request, { event: (result: IngestResult | undefined) => ingestionEvent(result, upload.sizeBytes) }, () =>
+          ingestDocument(ingestion, context, upload.input, upload.options),
+        );
 
       if (request.query.async === true || upload.sizeBytes >= asyncThresholdBytes) {
         const job = ingestionJobs.enqueue({
@@ -125,7 +143,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
           source: upload.input.source,
           sizeBytes: upload.sizeBytes,
           run: async () => {
-            const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+            const result = await ingest();
             return { documentId: result.document.id, status: result.status, chunkCount: result.chunkCount };
           },
         });
@@ -133,7 +151,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
         return reply.code(202).send({ job });
       }
 
-      const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+      const result = await ingest();
       return reply.code(result.status === 'created' ? 201 : 200).send(result);
     },
   });
@@ -187,7 +205,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
       response: { 204: noContentSchema },
     },
     handler: async (request, reply) => {
-      await deleteDocument(ingestion, workspaceContextOf(request), request.params.docId);
+      await deleteDocument(ingestionBase, workspaceContextOf(request), request.params.docId);
       return reply.code(204).send();
     },
   });

@@ -8,8 +8,10 @@ import { documentRoutes } from './documents.ts';
 import { healthRoutes } from './health.ts';
 import { organizationApiKeyRoutes } from './organization-api-keys.ts';
 import { organizationRoutes } from './organizations.ts';
+import { priceRoutes } from './prices.ts';
 import { searchRoutes } from './search.ts';
 import { sessionRoutes } from './sessions.ts';
+import { usageRoutes } from './usage.ts';
 import { workspaceRoutes } from './workspaces.ts';
 
 export const coreRoutes: readonly RouteModule[] = [
@@ -23,4 +25,6 @@ export const coreRoutes: readonly RouteModule[] = [
   searchRoutes,
   chatRoutes,
   sessionRoutes,
+  usageRoutes,
+  priceRoutes,
 ];

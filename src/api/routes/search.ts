@@ -6,6 +6,7 @@ import { graphSearch } from '../../graph/graph-search.ts';
 import { search } from '../../search/search.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
+import { meteredWork } from '../plugins/metering.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema } from '../schemas/common.ts';
 import { graphEntitySchema, graphFactSchema, searchBodySchema, searchHitSchema } from '../schemas/documents.ts';
@@ -21,7 +22,7 @@ export const searchResponseSchema = z
   ])
   .meta({ id: 'SearchResult' });
 
-export const searchRoutes: RouteModule = async (app, { runtime }) => {
+export const searchRoutes: RouteModule = async (app, { runtime, metering }) => {
   const chunkSearch = { database: runtime.database, embedder: runtime.embedder };
   const factSearch = { store: runtime.graphStore, embedder: runtime.embedder };
 
@@ -42,16 +43,18 @@ export const searchRoutes: RouteModule = async (app, { runtime }) => {
     handler: async (request) => {
       const { mode, query, limit, filters, currentOnly } = request.body;
       const context = workspaceContextOf(request);
-      if (mode === 'graph') {
-        // Refused rather than ignored: a caller who filters must not get unfiltered facts.
-        if (filters) throw validationError('filters apply to document search; graph mode does not take them', [{ path: 'body.filters', message: 'not supported in graph mode' }]);
-        const result = await graphSearch(factSearch, context, { query, limit, currentOnly });
-        return { mode, facts: result.facts, entities: result.entities };
-      }
-      if (currentOnly !== undefined) {
-        throw validationError('currentOnly applies to graph mode only', [{ path: 'body.currentOnly', message: 'only in graph mode' }]);
-      }
-      return { mode, hits: await search(chunkSearch, context, mode, { query, limit, filters }) };
+      return meteredWork(metering, request, { event: () => ({ kind: 'search' }) }, async () => {
+        if (mode === 'graph') {
+          // Refused rather than ignored: a caller who filters must not get unfiltered facts.
+          if (filters) throw validationError('filters apply to document search; graph mode does not take them', [{ path: 'body.filters', message: 'not supported in graph mode' }]);
+          const result = await graphSearch(factSearch, context, { query, limit, currentOnly });
+          return { mode, facts: result.facts, entities: result.entities };
+        }
+        if (currentOnly !== undefined) {
+          throw validationError('currentOnly applies to graph mode only', [{ path: 'body.currentOnly', message: 'only in graph mode' }]);
+        }
+        return { mode, hits: await search(chunkSearch, context, mode, { query, limit, filters }) };
+      });
     },
   });
 };

@@ -48,6 +48,8 @@ async function chat(runtime: Runtime, options: ChatOptions): Promise<void> {
     database: runtime.database,
     embedder: runtime.embedder,
     graphStore: runtime.graphStore,
+    // The operator is not bound by the workspace's plan; the turn's usage is recorded all the same.
+    metering: { enforceQuotas: false },
   };
   if (options.message !== undefined) {
     const turn = await ask(dependencies, context, options, options.message, options.session);

@@ -15,6 +15,8 @@ import { refreshPlannerStatistics } from '../../db/planner-statistics.ts';
 import { printResult } from '../output.ts';
 import { operatorContext } from '../workspace-context.ts';
 import { runWithRuntime } from '../run-command.ts';
+import { createUsageRecorder, type UsageEvent } from '../../tenancy/usage.ts';
+import { meterOperation } from '../../tenancy/usage-scope.ts';
 
 export interface IngestCommandOptions {
   workspaceId: string;
@@ -112,6 +114,10 @@ function humanSummary(workspace: string, summary: IngestRunSummary, removed: num
   return lines.join('\n');
 }
 
+function ingestionRunEvent(summary: IngestRunSummary | undefined): UsageEvent {
+  return { kind: 'ingestion', documents: (summary?.created ?? 0) + (summary?.updated ?? 0), chunks: summary?.chunks ?? 0 };
+}
+
 export async function runIngestCommand(runtime: Runtime, options: IngestCommandOptions): Promise<IngestRunSummary> {
   const context = await operatorContext(runtime.database, options.workspaceId);
   const listeners = options.graph ? (runtime.documentListeners ?? []) : [];
@@ -134,17 +140,22 @@ export async function runIngestCommand(runtime: Runtime, options: IngestCommandO
   }
 
   const progress = createProgressReporter(total, Boolean(options.json));
+  // The run's usage: one ingestion row, and the embedding (and LLM extraction) calls it made.
+  const usage = createUsageRecorder(runtime.database, { logger: runtime.logger });
   let summary: IngestRunSummary;
   try {
-    summary = await runIngestion(dependencies, context, items, {
-      chunkSize: options.chunkSize,
-      chunkOverlap: options.chunkOverlap,
-      graph: options.graph,
-      dryRun: options.dryRun,
-      onResult: (result, totals) => progress.onResult(result, totals),
-    });
+    const ingest = () =>
+      runIngestion(dependencies, context, items, {
+        chunkSize: options.chunkSize,
+        chunkOverlap: options.chunkOverlap,
+        graph: options.graph,
+        dryRun: options.dryRun,
+        onResult: (result, totals) => progress.onResult(result, totals),
+      });
+    summary = options.dryRun ? await ingest() : await meterOperation((event) => usage.record(context, event), { event: ingestionRunEvent }, ingest);
   } finally {
     progress.stop();
+    await usage.close();
   }
   if (!options.dryRun) await refreshPlannerStatistics(runtime.database, runtime.embedded);
 

@@ -11,6 +11,7 @@ import { entityTypes } from '../model.ts';
 import { normalizeEntityName } from '../names.ts';
 import type { ExtractedEntity, ExtractedFact, ExtractionInput, ExtractionResult, GraphExtractor } from './extractor.ts';
 import { parseLooseDate } from './temporal-expressions.ts';
+import { ExtractionUsageHandler } from './extraction-usage.ts';
 
 // Every field required (nullable where optional): what OpenAI's strict structured output accepts.
 export const extractionSchema = z.object({
@@ -75,6 +76,8 @@ export function createGraphChatModel(settings: { model: string; apiKey?: string;
     temperature: 0,
     maxRetries: settings.maxRetries ?? 2,
     configuration: settings.baseUrl ? { baseURL: settings.baseUrl } : undefined,
+    // Extraction is billable usage of the workspace whose document is read.
+    callbacks: [new ExtractionUsageHandler(settings.model)],
   });
 }
 

@@ -1,0 +1,70 @@
+// Quotas and usage for the API. Every authenticated request on a workspace route counts against
+// the workspace's requestsPerMonth before any work (a refused request counts nothing); routes
+// record their billable events through the usage recorder, which never makes a request wait.
+// Quotas bind tenant credentials (workspace and organization admin keys): the platform admin, like
+// the CLI, is the operator and is not limited, though its usage is recorded.
+import type { FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import { withWorkspace } from '../../db/workspace-scope.ts';
+import type { Runtime } from '../../runtime.ts';
+import type { Clock } from '../../tenancy/clock.ts';
+import { readPriceFile, setPrices } from '../../tenancy/prices.ts';
+import { consumePeriodQuota } from '../../tenancy/quotas.ts';
+import type { UsageEvent, UsageRecorder } from '../../tenancy/usage.ts';
+import { meterOperation, type MeteredOperation } from '../../tenancy/usage-scope.ts';
+import { workspaceContextOf } from './authentication.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's quotas and usage recorder (flush it to read usage back at once). */
+    metering: ApiMetering;
+  }
+}
+
+export interface ApiMetering {
+  /** False: no quota checks and no usage rows (the baseline the benchmark compares with). */
+  enabled: boolean;
+  clock: Clock;
+  /** Null when metering is off. */
+  usage: UsageRecorder | null;
+}
+
+export interface MeteringPluginOptions {
+  runtime: Runtime;
+  metering: ApiMetering;
+}
+
+/** Whether the request's credential is bound by quotas (see the top of this file). */
+export function quotasApply(metering: ApiMetering, request: FastifyRequest): boolean {
+  return metering.enabled && request.principal !== null && request.principal.kind !== 'platform_admin';
+}
+
+/**
+ * Runs a workspace route's billable work: its event (with latency and outcome, success or not)
+ * and the embedding and extraction calls beneath it are queued for the usage table.
+ */
+export function meteredWork<T>(metering: ApiMetering, request: FastifyRequest, operation: Omit<MeteredOperation<T>, 'requestId'>, work: () => Promise<T>): Promise<T> {
+  const usage = metering.usage;
+  if (!usage) return work();
+  const context = workspaceContextOf(request);
+  return meterOperation((event: UsageEvent) => usage.record(context, event), { ...operation, requestId: request.id }, work);
+}
+
+export const meteringPlugin = fastifyPlugin<MeteringPluginOptions>(
+  async (app, { runtime, metering }) => {
+    // Prices from RAGSPACE_PRICES take effect before the first request (and in every process that loads the file).
+    if (runtime.config.pricesFile) await setPrices(runtime.database, await readPriceFile(runtime.config.pricesFile));
+    app.decorate('metering', metering);
+
+    if (!metering.enabled) return;
+    // After authentication's onRequest (registration order): the WorkspaceContext is known.
+    app.addHook('onRequest', async (request) => {
+      if (!request.workspaceContext || !quotasApply(metering, request)) return;
+      const context = request.workspaceContext;
+      await withWorkspace(runtime.database, context, (transaction) =>
+        consumePeriodQuota(transaction, context.workspaceId, 'requestsPerMonth', 1, metering.clock()),
+      );
+    });
+  },
+  { name: 'ragspace-metering', fastify: '5.x', dependencies: ['ragspace-errors', 'ragspace-authentication'] },
+);
