@@ -11,7 +11,7 @@ export interface ScriptedToolCall {
 
 export type ScriptedReply =
   /** `waitFor`: the reply is held until it settles (requests in flight at once, released by the test). */
-  | { content: string; usage?: { prompt: number; completion: number }; waitFor?: Promise<unknown> }
+  | { content: string | ((request: ReceivedRequest['body']) => string); usage?: { prompt: number; completion: number }; waitFor?: Promise<unknown> }
   | { toolCalls: ScriptedToolCall[]; content?: string }
   | { status: number; message: string }
   /** Sends the first `afterTokens` content pieces, then never finishes (for disconnects and timeouts). */
@@ -90,7 +90,8 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
                 function: { name: call.name, arguments: JSON.stringify(call.arguments) },
               }))
             : [];
-        const content = 'hangAfter' in reply ? reply.hangAfter.join('') : (reply.content ?? '');
+        const scripted = 'hangAfter' in reply ? reply.hangAfter.join('') : (reply.content ?? '');
+        const content = typeof scripted === 'function' ? scripted(body) : scripted;
         const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
         if ('usage' in reply && reply.usage) {
           Object.assign(usage, {
