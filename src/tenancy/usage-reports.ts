@@ -29,7 +29,7 @@ const instantSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).
 export function usageRangeSchema<Groupings extends readonly [UsageGrouping, ...UsageGrouping[]]>(groupings: Groupings) {
   return z.object({
     from: instantSchema.optional().describe('Start, inclusive (ISO 8601 date or date-time; default: the start of this month, UTC)'),
-    to: instantSchema.optional().describe('End, exclusive (default: now)'),
+    to: instantSchema.optional().describe('End, exclusive (default: the start of next month, UTC)'),
     groupBy: z.enum(groupings).optional().describe('Group rows by this as well as by kind'),
   });
 }
@@ -65,10 +65,10 @@ export interface UsageReport {
   totals: UsageTotals;
 }
 
-/** The range a report covers: defaults filled in, and checked. */
+/** The range a report covers (default: this UTC month, all of it so far), checked. */
 function resolveRange(input: UsageRangeInput, now: Date): { from: Date; to: Date } {
   const from = input.from ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const to = input.to ?? now;
+  const to = input.to ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
   if (from.getTime() >= to.getTime()) {
     throw validationError('"from" must be before "to"', [{ path: 'querystring.from', message: 'must be before to' }]);
   }
