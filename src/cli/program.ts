@@ -6,6 +6,7 @@ import { registerIngestCommand } from './commands/ingest.ts';
 import { registerKeyCommands } from './commands/key.ts';
 import { registerOrganizationCommands } from './commands/organization.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { registerWorkspaceCommands } from './commands/workspace.ts';
 
 export function buildProgram(): Command {
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerIngestCommand(program);
   registerEvalCommand(program);
   registerChatCommand(program);
+  registerUsageCommand(program);
   return program;
 }

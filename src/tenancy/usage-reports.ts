@@ -2,6 +2,7 @@
 // end customer, agent, API key, model or workspace (and always by kind), and an organization's
 // monthly invoice (line items per model and kind). Sums and costs are added up by PostgreSQL in
 // exact decimal, totals included, so a report's lines add up to its total to the last digit.
+import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
 import { withControlPlane, withWorkspace } from '../db/workspace-scope.ts';
@@ -181,4 +182,27 @@ export function getInvoice(database: Database, organizationReference: string, mo
       totals: report.totals,
     };
   });
+}
+
+const totalsColumns = ['events', 'inputTokens', 'outputTokens', 'embeddingTokens', 'documents', 'chunks', 'bytes', 'costUsd'] as const;
+
+function toCsv(columns: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): string {
+  return stringify(
+    rows.map((row) => columns.map((column) => row[column] ?? '')),
+    { header: true, columns: [...columns] },
+  );
+}
+
+/** A report's rows as CSV (RFC 4180): the group column named after groupBy, then kind and the sums; no totals line. */
+export function usageReportCsv(report: Pick<UsageReport, 'groupBy' | 'rows'>): string {
+  const groupColumn = report.groupBy ? [report.groupBy] : [];
+  return toCsv(
+    [...groupColumn, 'kind', ...totalsColumns],
+    report.rows.map(({ group, ...row }) => (report.groupBy ? { [report.groupBy]: group, ...row } : row)),
+  );
+}
+
+/** An invoice's line items as CSV. */
+export function invoiceCsv(invoice: Pick<Invoice, 'lineItems'>): string {
+  return toCsv(['model', 'kind', ...totalsColumns], invoice.lineItems as unknown as Array<Record<string, unknown>>);
 }

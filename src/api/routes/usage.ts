@@ -1,6 +1,6 @@
 // Reading usage and limits back: a workspace's and an organization's usage (JSON, or CSV with
 // Accept: text/csv), a workspace's quotas, and an organization's monthly invoice.
-import { getInvoice, getOrganizationUsage, getWorkspaceUsage, type UsageReportRow } from '../../tenancy/usage-reports.ts';
+import { getInvoice, getOrganizationUsage, getWorkspaceUsage, invoiceCsv, usageReportCsv } from '../../tenancy/usage-reports.ts';
 import { readQuotaStatus } from '../../tenancy/quotas.ts';
 import { access } from '../access.ts';
 import { sendCsv, wantsCsv } from '../csv-response.ts';
@@ -18,14 +18,7 @@ import {
 } from '../schemas/usage.ts';
 
 const tags = ['usage'];
-const totalsColumns = ['events', 'inputTokens', 'outputTokens', 'embeddingTokens', 'documents', 'chunks', 'bytes', 'costUsd'] as const;
 const csvDescription = 'With `Accept: text/csv` the rows come as CSV (a header line, no totals).';
-
-/** Report rows with the group column named after what it groups by. */
-function csvRows(groupBy: string | null, rows: UsageReportRow[]) {
-  const columns = [...(groupBy ? [groupBy] : []), 'kind', ...totalsColumns];
-  return { columns, rows: rows.map(({ group, ...row }) => (groupBy ? { [groupBy]: group, ...row } : row)) };
-}
 
 export const usageRoutes: RouteModule = async (app, { runtime, metering }) => {
   const { database } = runtime;
@@ -42,9 +35,7 @@ export const usageRoutes: RouteModule = async (app, { runtime, metering }) => {
     },
     handler: async (request, reply) => {
       const report = await getWorkspaceUsage(database, workspaceContextOf(request), request.query, metering.clock());
-      if (!wantsCsv(request)) return report;
-      const { columns, rows } = csvRows(report.groupBy, report.rows);
-      return sendCsv(reply, columns, rows, 'usage.csv');
+      return wantsCsv(request) ? sendCsv(reply, usageReportCsv(report), 'usage.csv') : report;
     },
   });
 
@@ -60,9 +51,7 @@ export const usageRoutes: RouteModule = async (app, { runtime, metering }) => {
     },
     handler: async (request, reply) => {
       const report = await getOrganizationUsage(database, request.params.id, request.query, metering.clock());
-      if (!wantsCsv(request)) return report;
-      const { columns, rows } = csvRows(report.groupBy, report.rows);
-      return sendCsv(reply, columns, rows, 'usage.csv');
+      return wantsCsv(request) ? sendCsv(reply, usageReportCsv(report), 'usage.csv') : report;
     },
   });
 
@@ -89,8 +78,7 @@ export const usageRoutes: RouteModule = async (app, { runtime, metering }) => {
     },
     handler: async (request, reply) => {
       const invoice = await getInvoice(database, request.params.id, request.query.month);
-      if (!wantsCsv(request)) return invoice;
-      return sendCsv(reply, ['model', 'kind', ...totalsColumns], invoice.lineItems, `invoice-${invoice.month}.csv`);
+      return wantsCsv(request) ? sendCsv(reply, invoiceCsv(invoice), `invoice-${invoice.month}.csv`) : invoice;
     },
   });
 };
