@@ -1,9 +1,9 @@
 // The two transactions of a chat turn. runChatTurn (chat-service.ts) runs the model between them
 // and is the only caller outside tests, which use them to leave a turn half-done as a crash would.
 //
-// beginTurn: the session (locked, or created), the agent, the day's chat-message quota, the turn's
-// lease (concurrent streams, one turn per session), the history, the user's message, and a
-// reservation against the month's LLM tokens. Any refusal rolls all of it back.
+// beginTurn: the session (locked, or created; refused while another turn runs on it), the agent,
+// the history, the user's message, then the day's chat-message quota, the turn's lease (concurrent
+// streams) and a reservation against the month's LLM tokens. Any refusal rolls all of it back.
 // finishTurn: the assistant's message, the turn's usage rows, the token settlement and the lease's
 // release, together: a crash cannot keep the answer without its usage, or the reverse.
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
@@ -11,7 +11,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { withWorkspace } from '../db/workspace-scope.ts';
 import { findAgent, findDefaultAgent, type Agent } from '../tenancy/agents.ts';
-import { acquireTurnLease, releaseTurnLease, type TurnLease } from '../tenancy/leases.ts';
+import { acquireTurnLease, assertSessionFree, releaseTurnLease, type TurnLease } from '../tenancy/leases.ts';
 import { consumePeriodQuota, settleConsumption, type Consumption } from '../tenancy/quotas.ts';
 import { insertUsageEvents, type UsageEvent } from '../tenancy/usage.ts';
 import { estimateTokens } from '../tenancy/usage-scope.ts';
@@ -70,17 +70,21 @@ export function beginTurn(
     const agent = reference ? await findAgent(transaction, workspaceId, reference) : await findDefaultAgent(transaction, workspaceId);
     const session =
       existing ?? (await insertSession(transaction, context, { agentId: agent.id, customerId: context.customerId, title: request.message.slice(0, 80) }));
-    if (enforceQuotas) await consumePeriodQuota(transaction, workspaceId, 'chatMessagesPerDay', 1, now);
-    const lease = await acquireTurnLease(transaction, workspaceId, session.id, { now, ttlSeconds: settings.leaseSeconds, enforceLimit: enforceQuotas });
-    // No turn runs on the session now (we hold its lease), so a trailing question is one whose turn
-    // died: answer it as failed, and every question keeps its answer right after it.
-    if (existing && (await lastMessageRole(transaction, context, session.id)) === 'user') {
-      await insertMessages(transaction, context, session.id, [{ role: 'assistant', content: '', status: 'failed', error: abandonedTurnError }]);
+    if (existing) {
+      await assertSessionFree(transaction, workspaceId, session.id, now);
+      // No turn runs on the session now, so a trailing question is one whose turn died: answer it
+      // as failed, and every question keeps its answer right after it.
+      if ((await lastMessageRole(transaction, context, session.id)) === 'user') {
+        await insertMessages(transaction, context, session.id, [{ role: 'assistant', content: '', status: 'failed', error: abandonedTurnError }]);
+      }
     }
     const history = await readHistory(transaction, context, session.id, config.chat.historyTokenBudget);
     await insertMessages(transaction, context, session.id, [{ role: 'user', content: request.message }]);
     const choice = chooseChatModel(config, agent);
     const messages = buildMessages(agent, history, request.message);
+    // Quotas and the lease last: their per-workspace locks are then held for the shortest time.
+    if (enforceQuotas) await consumePeriodQuota(transaction, workspaceId, 'chatMessagesPerDay', 1, now);
+    const lease = await acquireTurnLease(transaction, workspaceId, session.id, { now, ttlSeconds: settings.leaseSeconds, enforceLimit: enforceQuotas });
     const tokenReservation =
       enforceQuotas && choice.kind === 'llm' ? await consumePeriodQuota(transaction, workspaceId, 'llmTokensPerMonth', promptTokens(messages), now) : null;
     return { session, agent, choice, messages, lease, tokenReservation };

@@ -26,18 +26,15 @@ function expiry(now: Date, ttlSeconds: number): Date {
 }
 
 /**
- * Takes the lease of a new turn on `sessionId`, inside the turn's first transaction (which holds
- * the session's row lock). Throws 409 session_busy while another turn on the session holds a live
- * lease, and 429 quota_exceeded when the workspace already runs its limit of turns.
+ * Throws 409 session_busy while a turn on the session holds a live lease; clears its expired one.
+ * Called under the session's row lock, which every turn on the session takes first.
  */
-export async function acquireTurnLease(transaction: Queryable, workspaceId: string, sessionId: string, options: LeaseOptions): Promise<TurnLease> {
-  const { now, ttlSeconds } = options;
-  if (options.enforceLimit) {
-    // Counting and inserting must not interleave between two turns of one workspace.
-    await transaction.query("SELECT pg_advisory_xact_lock(hashtextextended('ragspace:chat-turn-leases:' || $1::text, 0))", [workspaceId]);
-  }
-  // Expired leases belong to turns whose process stopped renewing them: they free their slot now.
-  await transaction.query('DELETE FROM chat_turn_leases WHERE workspace_id = $1 AND expires_at <= $2', [workspaceId, now]);
+export async function assertSessionFree(transaction: Queryable, workspaceId: string, sessionId: string, now: Date): Promise<void> {
+  const { rows } = await transaction.query<{ expiresAt: Date }>(
+    'DELETE FROM chat_turn_leases WHERE workspace_id = $1 AND session_id = $2 AND expires_at <= $3 RETURNING expires_at AS "expiresAt"',
+    [workspaceId, sessionId, now],
+  );
+  if (rows.length > 0) return;
   const { rows: running } = await transaction.query<{ expiresAt: Date }>(
     'SELECT expires_at AS "expiresAt" FROM chat_turn_leases WHERE workspace_id = $1 AND session_id = $2',
     [workspaceId, sessionId],
@@ -47,7 +44,20 @@ export async function acquireTurnLease(transaction: Queryable, workspaceId: stri
       retryAfterSeconds: Math.max(1, Math.ceil((new Date(running[0].expiresAt).getTime() - now.getTime()) / 1000)),
     });
   }
+}
+
+/**
+ * Takes the lease of a new turn on a free session (assertSessionFree), as late as possible in the
+ * turn's first transaction: counting the workspace's live leases serialises its turns' admissions.
+ * Throws 429 quota_exceeded when the workspace already runs its limit of turns.
+ */
+export async function acquireTurnLease(transaction: Queryable, workspaceId: string, sessionId: string, options: LeaseOptions): Promise<TurnLease> {
+  const { now, ttlSeconds } = options;
   if (options.enforceLimit) {
+    // Counting and inserting must not interleave between two turns of one workspace.
+    await transaction.query("SELECT pg_advisory_xact_lock(hashtextextended('ragspace:chat-turn-leases:' || $1::text, 0))", [workspaceId]);
+    // Expired leases belong to turns whose process stopped renewing them: they free their slot now.
+    await transaction.query('DELETE FROM chat_turn_leases WHERE workspace_id = $1 AND expires_at <= $2', [workspaceId, now]);
     const { rows } = await transaction.query<{ live: unknown; earliest: Date | null; limit: unknown }>(
       `SELECT count(*) AS live, min(expires_at) AS earliest, ragspace_workspace_limit('concurrentChatStreams') AS "limit"
        FROM chat_turn_leases WHERE workspace_id = $1`,
