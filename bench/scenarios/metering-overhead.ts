@@ -1,22 +1,12 @@
 // What quota checks and usage accounting cost: POST /workspaces/:id/search and a chat turn through
 // two servers on the same database in the same run, one metered (requests-per-month check,
 // usage rows queued and flushed, chat quotas and leases) and one with metering off, measured in
-// alternating rounds so that machine noise falls on both alike. Runs on the embedded PGlite and,
-// with BENCH_DATABASE_URL (a PostgreSQL database with pgvector, as a role that may create
-// databases), on a fresh database on that server too.
-//
-// Standalone: node --import tsx bench/scenarios/metering-overhead.ts [--rounds 6] [--seconds 1.5]
-import { randomBytes } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+// alternating rounds so that machine noise falls on both alike.
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { migrate } from '../../src/db/migrations.ts';
-import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
-import { createPostgresDatabase } from '../../src/db/postgres-database.ts';
 import { withControlPlane } from '../../src/db/workspace-scope.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
@@ -31,7 +21,7 @@ import { createWorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../../test/helpers/openai-test-server.ts';
 import { seededRandom } from '../../test/helpers/seeded-random.ts';
-import { numberArgument, percentile, round, type BenchScenario, type ScenarioTable } from '../scenario.ts';
+import { percentile, round, sized, withBenchDatabase, type BenchScenario, type BenchTier, type ScenarioTable } from '../scenario.ts';
 
 interface Measured {
   latenciesMs: number[];
@@ -51,8 +41,9 @@ interface RouteComparison {
 }
 
 interface TierResult {
-  tier: 'pglite' | 'postgres';
+  tier: BenchTier;
   documents: number;
+  rounds: number;
   routes: RouteComparison[];
 }
 
@@ -67,33 +58,6 @@ function syntheticDocument(random: () => number, index: number): { source: strin
     return `${words.join(' ')}.`;
   });
   return { source: `doc-${index}.md`, content: `# Document ${index}\n\n${sentences.join(' ')}` };
-}
-
-async function openTier(tier: 'pglite' | 'postgres', url: string | undefined): Promise<{ database: Database; drop: () => Promise<void> }> {
-  if (tier === 'pglite') {
-    const database = await createMemoryDatabase();
-    return { database, drop: async () => undefined };
-  }
-  const source = new URL(url!);
-  const name = `bench_metering_${randomBytes(4).toString('hex')}`;
-  const maintenance = new URL(url!);
-  maintenance.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: maintenance.toString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${source.pathname.slice(1)}"`);
-  await admin.end();
-  const target = new URL(url!);
-  target.pathname = `/${name}`;
-  const database = createPostgresDatabase({ connectionString: target.toString(), max: 10 });
-  return {
-    database,
-    drop: async () => {
-      const client = new pg.Client({ connectionString: maintenance.toString() });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
 }
 
 function summarize(route: string, metered: Measured, unmetered: Measured): RouteComparison {
@@ -137,15 +101,13 @@ function merge(into: Measured, measured: Measured): void {
 }
 
 async function measureTier(
-  tier: 'pglite' | 'postgres',
-  url: string | undefined,
+  tier: BenchTier,
+  database: Database,
   model: OpenAITestServer,
   options: { rounds: number; seconds: number; documents: number; log: (message: string) => void },
 ): Promise<TierResult> {
-  const { database, drop } = await openTier(tier, url);
   const apps: FastifyInstance[] = [];
   try {
-    await migrate(database);
     const embedder = meterEmbeddings(createLocalEmbedder());
     await ensureDeploymentEmbedder(database, embedder);
     const organization = await createOrganization(database, { name: `Bench metering ${tier}` });
@@ -240,35 +202,17 @@ async function measureTier(
       options.log(`${tier}: ${route.route}: p50 ${comparison.metered.p50} vs ${comparison.unmetered.p50} ms, ratio ${comparison.latencyRatio.p50}`);
       comparisons.push(comparison);
     }
-    return { tier, documents: options.documents, routes: comparisons };
+    return { tier, documents: options.documents, rounds: options.rounds, routes: comparisons };
   } finally {
     for (const app of apps) await app.close();
-    await database.close();
-    await drop();
   }
 }
 
-export async function runMeteringOverhead(options: { rounds?: number; seconds?: number; documents?: number; log?: (message: string) => void } = {}): Promise<TierResult[]> {
-  const log = options.log ?? (() => undefined);
-  const url = process.env.BENCH_DATABASE_URL;
-  const settings = { rounds: options.rounds ?? 6, seconds: options.seconds ?? 1.5, documents: options.documents ?? 300, log };
-  const model = await startOpenAITestServer();
-  try {
-    const results = [await measureTier('pglite', undefined, model, settings)];
-    if (url) results.push(await measureTier('postgres', url, model, settings));
-    else log('BENCH_DATABASE_URL is not set: the real-PostgreSQL tier is skipped');
-    return results;
-  } finally {
-    await model.close();
-  }
-}
-
-function tableOf(results: TierResult[]): ScenarioTable {
+function tableOf(result: TierResult): ScenarioTable {
   return {
-    columns: ['tier', 'route', 'metered p50 ms', 'unmetered p50 ms', 'p50 ratio', 'p99 ratio', 'metered req/s', 'unmetered req/s', 'throughput cost'],
-    rows: results.flatMap((result) =>
+    columns: ['route', 'metered p50 ms', 'unmetered p50 ms', 'p50 ratio', 'p99 ratio', 'metered req/s', 'unmetered req/s', 'throughput cost'],
+    rows: [result].flatMap((result) =>
       result.routes.map((route) => [
-        result.tier,
         route.route,
         route.metered.p50,
         route.unmetered.p50,
@@ -284,23 +228,30 @@ function tableOf(results: TierResult[]): ScenarioTable {
 
 export const scenario: BenchScenario = {
   name: 'metering-overhead',
-  description: 'quota checks and usage accounting on search and chat, against the same routes with metering off (same run; PGlite, and PostgreSQL with BENCH_DATABASE_URL)',
+  description: 'quota checks and usage accounting on search and chat, against the same routes with metering off (same run, same database)',
   async run(context) {
-    const results = await runMeteringOverhead({ rounds: numberArgument('rounds'), seconds: numberArgument('seconds'), log: context.log });
-    return {
-      table: tableOf(results),
-      data: results,
-      notes: [
-        'Ratios are metered / unmetered latency (p50, p99) and unmetered / metered throughput, over alternating rounds on one database.',
-        'Metered search: a requests-per-month counter upsert (one more transaction) and two usage rows queued (search, embedding) and flushed in batches.',
-        'Metered chat: that, plus the day\'s message count, the concurrent-stream lease check and a token reservation in the turn\'s first transaction, and its usage rows in its last.',
-        'Throughput includes the time the metered server spends flushing its queued usage rows after each round.',
-      ],
-    };
+    const model = await startOpenAITestServer();
+    try {
+      const result = await withBenchDatabase(context, (bench) =>
+        measureTier(context.tier, bench.database, model, {
+          rounds: sized(context, 6, 2),
+          seconds: sized(context, 1.5, 0.5),
+          documents: sized(context, 300, 60),
+          log: context.log,
+        }),
+      );
+      return {
+        table: tableOf(result),
+        data: result,
+        notes: [
+          'p50/p99 ratio: metered / unmetered latency; throughput cost: unmetered / metered requests per second (1 = free), over alternating rounds on one database.',
+          'Metered search: a requests-per-month counter upsert (one more short transaction) and its usage rows (search, embedding) queued and written in batches.',
+          "Metered chat: that, plus the day's message count, the concurrent-stream lease count and a token reservation in the turn's first transaction, and its usage rows in its last.",
+          'Throughput includes the time the metered server spends flushing its queued usage rows after each round.',
+        ],
+      };
+    } finally {
+      await model.close();
+    }
   },
 };
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const results = await runMeteringOverhead({ rounds: numberArgument('rounds'), seconds: numberArgument('seconds'), log: console.error });
-  console.log(JSON.stringify(results, null, 2));
-}
