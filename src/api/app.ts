@@ -32,8 +32,8 @@ export interface AppOptions {
   asyncUploadThresholdBytes?: number;
   /** Version shown in the OpenAPI document (default: package.json's). */
   version?: string;
-  /** Quotas and usage accounting; false turns both off (benchmark baselines). `clock` moves time in tests. */
-  metering?: false | { clock?: Clock };
+  /** Quotas and usage accounting; false turns both off, `quotas: false` the quotas only (benchmark baselines). `clock` moves time in tests. */
+  metering?: false | { clock?: Clock; quotas?: boolean };
 }
 
 function packageVersion(): string {
@@ -65,9 +65,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     reply.header('x-request-id', request.id);
   });
 
-  const clock = (options.metering !== false && options.metering?.clock) || systemClock;
-  const usage = options.metering === false ? null : createUsageRecorder(runtime.database, { logger: runtime.logger, clock });
-  const metering: ApiMetering = { enabled: options.metering !== false, clock, usage };
+  const meteringOptions = options.metering === false ? undefined : (options.metering ?? {});
+  const clock = meteringOptions?.clock ?? systemClock;
+  const usage = meteringOptions ? createUsageRecorder(runtime.database, { logger: runtime.logger, clock }) : null;
+  const metering: ApiMetering = { quotas: meteringOptions?.quotas ?? meteringOptions !== undefined, clock, usage };
   // onClose hooks run last-registered first: this one, registered before the job queue's, runs after
   // it, so the usage of uploads that finish while draining is written too.
   if (usage) app.addHook('onClose', async () => usage.close());

@@ -22,10 +22,10 @@ declare module 'fastify' {
 }
 
 export interface ApiMetering {
-  /** False: no quota checks and no usage rows (the baseline the benchmark compares with). */
-  enabled: boolean;
+  /** Plan quotas are checked (off only for the benchmark's baselines). */
+  quotas: boolean;
   clock: Clock;
-  /** Null when metering is off. */
+  /** Where usage rows are queued; null when usage is not recorded (benchmark baselines). */
   usage: UsageRecorder | null;
 }
 
@@ -36,7 +36,7 @@ export interface MeteringPluginOptions {
 
 /** Whether the request's credential is bound by quotas (see the top of this file). */
 export function quotasApply(metering: ApiMetering, request: FastifyRequest): boolean {
-  return metering.enabled && request.principal !== null && request.principal.kind !== 'platform_admin';
+  return metering.quotas && request.principal !== null && request.principal.kind !== 'platform_admin';
 }
 
 /**
@@ -56,7 +56,7 @@ export const meteringPlugin = fastifyPlugin<MeteringPluginOptions>(
     if (runtime.config.pricesFile) await setPrices(runtime.database, await readPriceFile(runtime.config.pricesFile));
     app.decorate('metering', metering);
 
-    if (!metering.enabled) return;
+    if (!metering.quotas) return;
     // After authentication's onRequest (registration order): the WorkspaceContext is known.
     app.addHook('onRequest', async (request) => {
       if (!request.workspaceContext || !quotasApply(metering, request)) return;

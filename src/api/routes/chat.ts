@@ -38,7 +38,7 @@ export const chatRoutes: RouteModule = async (app, { runtime, metering }) => {
       const chatRequest = { message: body.message, agentId: body.agent_id, sessionId: body.session_id, requestId: request.id };
       const dependencies: ChatDependencies = {
         ...shared,
-        metering: { enforceQuotas: quotasApply(metering, request), recordUsage: metering.enabled, clock: metering.clock },
+        metering: { enforceQuotas: quotasApply(metering, request), recordUsage: metering.usage !== null, clock: metering.clock },
       };
 
       if (!wantsEventStream(request, body.stream)) {
