@@ -8,20 +8,17 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { keyValueReport, percentile, sized, withBenchDatabase, type BenchScenario } from '../scenario.ts';
-import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
-import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
-import type { Runtime } from '../../src/runtime.ts';
 import { search } from '../../src/search/search.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
+import { benchRuntime } from '../fixtures/bench-runtime.ts';
 
 // autocannon ships no types; this is the part of its API used here.
 interface AutocannonResult {
@@ -166,19 +163,8 @@ export async function runApiSearchBenchmark(options: ApiSearchOptions): Promise<
   }
   const queries = (await readJsonLines<{ text: string }>(new URL('queries.jsonl', datasetDirectory), 50)).map((query) => query.text.slice(0, 500));
 
-  // Request logging off and no rate limit: the measurement is the request path, not log I/O.
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
-  const runtime: Runtime = {
-    config,
-    logger: pino({ level: 'silent' }),
-    database,
-    keyPepper: 'bench-pepper-0123456789abcdef0123456789',
-    embedder,
-    graphStore: createPostgresGraphStore(database),
-    embedded: false,
-    isOwner: true,
-    close: async () => undefined,
-  };
+  // No rate limit: the measurement is the request path.
+  const runtime = benchRuntime(database, embedder);
   const { secret } = await createApiKey(database, runtime.keyPepper, context, { scopes: ['search'] });
   const app = await buildApp(runtime, { rateLimit: false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -3,16 +3,12 @@
 // usage only (rows queued and written in batches, no quota checks), and metering off; measured in
 // rounds that rotate the servers' order so that machine noise falls on all alike.
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { buildApp, type AppOptions } from '../../src/api/app.ts';
-import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { withControlPlane } from '../../src/db/workspace-scope.ts';
-import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
-import type { Runtime } from '../../src/runtime.ts';
 import { updateAgent } from '../../src/tenancy/agents.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
@@ -21,6 +17,7 @@ import { createWorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../../test/helpers/openai-test-server.ts';
 import { seededRandom } from '../../test/helpers/seeded-random.ts';
+import { benchRuntime } from '../fixtures/bench-runtime.ts';
 import { percentile, round, sized, withBenchDatabase, type BenchScenario, type BenchTier, type ScenarioTable } from '../scenario.ts';
 
 interface Measured {
@@ -138,18 +135,7 @@ async function measureTier(
     const random = seededRandom(20271);
     for (let index = 0; index < options.documents; index += 1) await ingestDocument({ database, embedder }, context, syntheticDocument(random, index));
 
-    const config = loadConfig({ LOG_LEVEL: 'silent', OPENAI_BASE_URL: model.baseUrl, CHAT_MODEL: 'bench-model', CHAT_MAX_RETRIES: '0' });
-    const runtime: Runtime = {
-      config,
-      logger: pino({ level: 'silent' }),
-      database,
-      keyPepper: 'bench-pepper-0123456789abcdef0123456789',
-      embedder,
-      graphStore: createPostgresGraphStore(database),
-      embedded: false,
-      isOwner: true,
-      close: async () => undefined,
-    };
+    const runtime = benchRuntime(database, embedder, { OPENAI_BASE_URL: model.baseUrl, CHAT_MODEL: 'bench-model', CHAT_MAX_RETRIES: '0' });
     const { secret } = await createApiKey(database, runtime.keyPepper, context, { scopes: ['search', 'chat'] });
     const listen = async (metering: AppOptions['metering']) => {
       const app = await buildApp(runtime, { rateLimit: false, metering });

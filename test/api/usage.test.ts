@@ -6,25 +6,15 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateAgent } from '../../src/tenancy/agents.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
+import type { UsageReportRow, UsageTotals } from '../../src/tenancy/usage-reports.ts';
 import { createTestTenant } from '../helpers/database.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.ts';
 import { adminKey, bearer, createOrganizationKey, createTestApi, createWorkspaceWithKey, keyPepper, type TestApi, type TestWorkspace } from './helpers.ts';
 
-interface Row {
-  group: string | null;
-  kind: string;
-  events: number;
-  inputTokens: number;
-  outputTokens: number;
-  embeddingTokens: number;
-  documents: number;
-  chunks: number;
-  bytes: number;
-  costUsd: number;
-}
+type Row = UsageReportRow;
 interface Report {
   rows: Row[];
-  totals: Omit<Row, 'group' | 'kind'>;
+  totals: UsageTotals;
   groupBy: string | null;
 }
 
