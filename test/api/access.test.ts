@@ -20,6 +20,7 @@ import {
   type TestApi,
   type TestWorkspace,
 } from './helpers.ts';
+import { setLimitOverrides } from '../helpers/limits.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -54,6 +55,8 @@ describe('authentication and tenant scope', () => {
     api = await createTestApi({ extraRoutes: [contextEchoRoutes] });
     workspaceA = await createWorkspaceWithKey(api.database);
     workspaceB = await createWorkspaceWithKey(api.database);
+    // This suite holds more keys in one workspace than the free plan's five (quotas: test/api/quotas.test.ts).
+    await setLimitOverrides(api.database, workspaceA.context.workspaceId, { apiKeys: null });
     dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'ragspace-api-access-'));
   });
   afterAll(async () => {

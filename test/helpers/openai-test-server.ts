@@ -151,6 +151,9 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
     });
   });
 
+  // The client closes idle connections first: a busy machine's late timers must not let the server
+  // close one just as the client reuses it ("Connection error").
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
