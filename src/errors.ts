@@ -23,6 +23,9 @@ export const forbidden = defineError('forbidden', 403);
 export const insufficientScope = defineError('insufficient_scope', 403);
 export const workspaceMismatch = defineError('workspace_mismatch', 403);
 export const organizationMismatch = defineError('organization_mismatch', 403);
+/** The operator suspended the organization (or the workspace): every route refuses its keys; its data is kept. */
+export const organizationSuspended = defineError('organization_suspended', 403);
+export const workspaceSuspended = defineError('workspace_suspended', 403);
 /** A destructive request whose confirmation parameter does not name the thing it destroys. */
 export const confirmationMismatch = defineError('confirmation_mismatch', 422);
 /** No route has this method and path (distinct from a missing resource). */

@@ -1,10 +1,11 @@
 // The Fastify application. Routes receive the Runtime; nothing here opens databases itself.
-// The cross-cutting plugins (errors, security headers, authentication, OpenAPI) are fastify-plugin
-// plugins with names and declared dependencies, registered on the root instance before any route
-// file, so every route inherits their hooks.
+// The cross-cutting plugins (errors, security headers, metrics, authentication, limits, OpenAPI)
+// are fastify-plugin plugins with names and declared dependencies, registered on the root
+// instance before any route file, so every route inherits their hooks.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
@@ -12,16 +13,21 @@ import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs
 import { authenticationPlugin } from './plugins/authentication.ts';
 import { errorHandlingPlugin } from './plugins/errors.ts';
 import { docsPrefix, openApiPlugin } from './plugins/openapi.ts';
+import { limitsPlugin } from './plugins/limits.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
-import { createRateLimiter, defaultRateLimit, type RateLimitOptions } from './rate-limiter.ts';
+import { connectRateLimitRedis, rateLimitPluginOptions } from './rate-limit-store.ts';
 import type { RouteDependencies, RouteModule } from './route-module.ts';
 import { coreRoutes } from './routes/index.ts';
 
 export interface AppOptions {
   /** More route files (optional features, tests), registered after routes/index.ts's with the same hooks. */
   extraRoutes?: readonly RouteModule[];
-  /** Per-credential limit in this process; false turns it off (benchmarks). */
-  rateLimit?: RateLimitOptions | false;
+  /**
+   * Rate limits (plan requests per minute, failed authentications and sign-ups per address);
+   * false turns them all off (benchmarks, tests). Suspension is enforced either way.
+   */
+  rateLimit?: boolean;
   /** Seconds between last_used_at writes for one key (default 60). */
   lastUsedIntervalSeconds?: number;
   ingestionJobs?: IngestionJobsOptions;
@@ -37,6 +43,11 @@ function packageVersion(): string {
 
 const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Fastify's "incoming request" line would precede authentication; plugins/authentication.ts logs it once it knows who is calling. */
+class AuthenticatedRequestLog extends LogController {
+  override incomingRequest(): void {}
+}
+
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: runtime.logger as FastifyBaseLogger,
@@ -48,6 +59,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
     // Shutdown answers 503 in the API's error shape (plugins/authentication.ts), not Fastify's.
     return503OnClosing: false,
+    // The client address (rate limits, audit) from X-Forwarded-For only behind proxies the operator names.
+    trustProxy: runtime.config.trustProxy,
+    logController: new AuthenticatedRequestLog(),
   });
   // A JSON API: text/plain bodies are refused with 415 rather than handed to schemas as strings.
   app.removeContentTypeParser('text/plain');
@@ -64,21 +78,31 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // Accepted uploads finish before the database closes.
   app.addHook('onClose', async () => ingestionJobs.drain());
 
+  const rateLimits = options.rateLimit !== false;
+  const { limits } = runtime.config;
+  const redis = limits.redisUrl && rateLimits ? await connectRateLimitRedis(limits.redisUrl, runtime.logger) : null;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+
   await app.register(errorHandlingPlugin, { bodyLimitBytes: runtime.config.bodyLimitBytes });
   // Before authentication, so refusals (401, 403, 429) carry security and CORS headers too.
   await app.register(securityHeadersPlugin, { corsOrigins: runtime.config.corsOrigins });
+  // The counters every limiter below keeps (in memory, or in Redis for all processes).
+  await app.register(fastifyRateLimit, rateLimitPluginOptions(redis));
   await app.register(authenticationPlugin, {
     runtime,
-    rateLimiter: options.rateLimit === false ? null : createRateLimiter(options.rateLimit ?? defaultRateLimit),
+    failuresPerMinute: rateLimits ? limits.authenticationFailuresPerMinute : null,
     lastUsedIntervalSeconds: options.lastUsedIntervalSeconds ?? 60,
     publicPrefixes: [docsPrefix],
   });
+  await app.register(limitsPlugin, { runtime, rateLimits });
+  await app.register(metricsPlugin, { workspaceLabels: runtime.config.metrics.workspaceLabels });
   await app.register(openApiPlugin, { version: options.version ?? packageVersion() });
 
   const dependencies: RouteDependencies = {
     runtime,
     ingestionJobs,
     asyncUploadThresholdBytes: options.asyncUploadThresholdBytes ?? 512 * 1024,
+    rateLimits,
   };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   for (const routes of [...coreRoutes, ...(options.extraRoutes ?? [])]) await typed.register(routes, dependencies);

@@ -1,10 +1,12 @@
 // The `ragspace` command tree. Each command group registers itself from its own file.
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.ts';
 import { registerChatCommand } from './commands/chat.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerKeyCommands } from './commands/key.ts';
 import { registerOrganizationCommands } from './commands/organization.ts';
+import { registerPlanCommands } from './commands/plan.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerWorkspaceCommands } from './commands/workspace.ts';
 
@@ -15,11 +17,13 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerServeCommand(program);
+  registerPlanCommands(program);
   registerOrganizationCommands(program);
   registerWorkspaceCommands(program);
   registerKeyCommands(program);
   registerIngestCommand(program);
   registerEvalCommand(program);
   registerChatCommand(program);
+  registerAuditCommand(program);
   return program;
 }

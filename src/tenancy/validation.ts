@@ -6,6 +6,8 @@ export const slugSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use 1-63 lowercase letters, digits and hyphens, starting with a letter or digit');
 export const nameSchema = z.string().trim().min(1).max(200);
+/** Where the operator reaches an organization's people (billing, suspension notices). */
+export const contactEmailSchema = z.email().max(320);
 
 export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.infer<Schema> {
   const parsed = schema.safeParse(input);

@@ -1,6 +1,8 @@
 // POST /workspaces/:id/chat: one turn with the workspace's agent, as JSON or as Server-Sent Events.
 import { runChatTurn, type ChatDependencies } from '../../agent/chat-service.ts';
+import type { ChatTurn } from '../../agent/chat-service.ts';
 import { RagspaceError } from '../../errors.ts';
+import { countTokens } from '../../observability/metrics.ts';
 import { withCustomer } from '../../tenancy/workspace-context.ts';
 import { access } from '../access.ts';
 import { citationToWire, chatTurnToWire, usageToWire } from '../chat-wire-format.ts';
@@ -10,6 +12,12 @@ import type { RouteModule } from '../route-module.ts';
 import { chatBodySchema, chatResponseSchema } from '../schemas/chat.ts';
 import { idParamsSchema } from '../schemas/common.ts';
 import { openEventStream, wantsEventStream, type EventStream } from '../server-sent-events.ts';
+
+/** The turn's model tokens, for /metrics. */
+function countTurnTokens(workspaceId: string, turn: ChatTurn): ChatTurn {
+  countTokens({ workspaceId, model: turn.model, input: turn.usage.inputTokens, output: turn.usage.outputTokens });
+  return turn;
+}
 
 export const chatRoutes: RouteModule = async (app, { runtime }) => {
   const dependencies: ChatDependencies = {
@@ -37,7 +45,7 @@ export const chatRoutes: RouteModule = async (app, { runtime }) => {
       const chatRequest = { message: body.message, agentId: body.agent_id, sessionId: body.session_id };
 
       if (!wantsEventStream(request, body.stream)) {
-        return chatTurnToWire(await runChatTurn(dependencies, context, chatRequest));
+        return chatTurnToWire(countTurnTokens(context.workspaceId, await runChatTurn(dependencies, context, chatRequest)));
       }
 
       // The stream opens once the session is known, so a bad agent or session id is still a plain 404.
@@ -56,6 +64,7 @@ export const chatRoutes: RouteModule = async (app, { runtime }) => {
             else stream?.send('tool_result', { id: event.id, name: event.name, summary: event.summary, ...(event.error ? { error: event.error } : {}) });
           },
         });
+        countTurnTokens(context.workspaceId, turn);
         stream?.send('citations', { citations: turn.citations.map(citationToWire) });
         stream?.send('usage', { ...usageToWire(turn.usage), model: turn.model });
         stream?.send('done', { session_id: turn.sessionId, message: turn.answer });

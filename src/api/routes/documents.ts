@@ -16,6 +16,8 @@ import {
 } from '../../ingestion/documents.ts';
 import { resolveContentType } from '../../ingestion/loaders/index.ts';
 import { notFound } from '../../errors.ts';
+import { countIngestedDocument } from '../../observability/metrics.ts';
+import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { parseInput } from '../../tenancy/validation.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
@@ -83,6 +85,13 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
     listeners: runtime.documentListeners,
   };
 
+  /** ingestDocument, counted for /metrics. */
+  const ingest = async (context: WorkspaceContext, upload: Upload) => {
+    const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+    countIngestedDocument({ workspaceId: context.workspaceId, status: result.status, chunks: result.status === 'unchanged' ? 0 : result.chunkCount });
+    return result;
+  };
+
   // Only this route file parses multipart; elsewhere a form upload is a 415.
   await app.register(fastifyMultipart, {
     limits: { fileSize: config.bodyLimitBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 21 },
@@ -125,7 +134,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
           source: upload.input.source,
           sizeBytes: upload.sizeBytes,
           run: async () => {
-            const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+            const result = await ingest(context, upload);
             return { documentId: result.document.id, status: result.status, chunkCount: result.chunkCount };
           },
         });
@@ -133,7 +142,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
         return reply.code(202).send({ job });
       }
 
-      const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+      const result = await ingest(context, upload);
       return reply.code(result.status === 'created' ? 201 : 200).send(result);
     },
   });

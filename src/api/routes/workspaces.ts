@@ -2,7 +2,7 @@
 import { confirmationMismatch } from '../../errors.ts';
 import { deleteWorkspace, getWorkspace, updateWorkspace } from '../../tenancy/workspaces.ts';
 import { access } from '../access.ts';
-import { workspaceContextOf } from '../plugins/authentication.ts';
+import { auditActorOf, workspaceContextOf } from '../plugins/authentication.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, noContentSchema } from '../schemas/common.ts';
 import { deleteWorkspaceQuerySchema, updateWorkspaceBodySchema, workspaceSchema } from '../schemas/tenancy.ts';
@@ -50,7 +50,7 @@ export const workspaceRoutes: RouteModule = async (app, { runtime, ingestionJobs
       // backend (Neo4j) keeps the group elsewhere, so the whole group is removed first.
       if (runtime.graphStore.backend !== 'postgres') await runtime.graphStore.clearWorkspaceGraph(context);
       // Checked again inside the deleting transaction, in case the slug changed meanwhile.
-      await deleteWorkspace(database, context.workspaceId, { confirmSlug: request.query.confirm });
+      await deleteWorkspace(database, context.workspaceId, { confirmSlug: request.query.confirm, actor: auditActorOf(request) });
       // Queued uploads of a deleted workspace have nowhere to go.
       ingestionJobs.cancelWorkspace(context.workspaceId);
       return reply.code(204).send();

@@ -1,7 +1,8 @@
 // Request and response schemas of the management resources: organizations, workspaces, agents, keys.
 import { z } from 'zod';
 import { agentToolNames, createAgentSchema, updateAgentSchema } from '../../tenancy/agents.ts';
-import { nameSchema, slugSchema } from '../../tenancy/validation.ts';
+import { limitOverridesSchema } from '../../tenancy/plans.ts';
+import { contactEmailSchema, nameSchema, slugSchema } from '../../tenancy/validation.ts';
 import { apiKeyScopes } from '../../tenancy/workspace-context.ts';
 
 const timestamp = z.date().describe('ISO 8601 date-time');
@@ -11,12 +12,33 @@ const futureDateTime = z.iso
   .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
   .describe('ISO 8601 date-time after which the key stops working');
 
+const tenantStatusSchema = z.enum(['active', 'suspended']).describe('suspended: every route refuses its keys (403); its data is kept');
+
 export const organizationSchema = z
-  .object({ id: z.uuid(), slug: z.string(), name: z.string(), createdAt: timestamp, updatedAt: timestamp })
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    name: z.string(),
+    planId: z.string().describe('The plan its workspaces run under'),
+    contactEmail: z.string().nullable(),
+    status: tenantStatusSchema,
+    statusChangedAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
   .meta({ id: 'Organization' });
 
-export const createOrganizationBodySchema = z.strictObject({ name: nameSchema, slug: slugSchema.optional() });
-export const updateOrganizationBodySchema = z.strictObject({ name: nameSchema.optional(), slug: slugSchema.optional() });
+export const createOrganizationBodySchema = z.strictObject({
+  name: nameSchema,
+  slug: slugSchema.optional(),
+  contactEmail: contactEmailSchema.nullable().optional(),
+  planId: slugSchema.optional().describe('Default: the default plan'),
+});
+export const updateOrganizationBodySchema = z.strictObject({
+  name: nameSchema.optional(),
+  slug: slugSchema.optional(),
+  contactEmail: contactEmailSchema.nullable().optional(),
+});
 
 export const workspaceSchema = z
   .object({
@@ -26,6 +48,9 @@ export const workspaceSchema = z
     name: z.string(),
     graphGroup: z.string(),
     settings: settingsSchema,
+    status: tenantStatusSchema,
+    statusChangedAt: timestamp.nullable(),
+    limitOverrides: limitOverridesSchema.describe("Limits this workspace has instead of its organization plan's (null: unlimited)"),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

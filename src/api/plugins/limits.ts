@@ -1,0 +1,116 @@
+// What a tenant may do at all, checked on every authenticated request once its principal and
+// workspace are known: a suspended organization or workspace is refused (403), and requests are
+// counted against the plan's requestsPerMinute (429 rate_limited beyond it), with
+// X-RateLimit-Limit/-Remaining/-Reset on every response that a limit applies to.
+//
+// Counters (@fastify/rate-limit, fixed one-minute windows, in Redis when configured):
+// - per workspace, for every request on its routes whoever sends it, so more keys do not
+//   multiply the allowance; limit: the workspace's effective requestsPerMinute;
+// - per organization admin key, for all its requests across its organization's workspaces and
+//   on the organization's own routes; limit: the organization plan's requestsPerMinute. (A
+//   workspace key only ever reaches its own workspace, whose counter already bounds it.)
+// The platform admin (RAGSPACE_ADMIN_KEY, or the embedded bootstrap key) is the operator, not a
+// tenant: never counted, never throttled, never refused for a suspension it has to be able to lift.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import { rateLimited } from '../../errors.ts';
+import { countRateLimitRejection } from '../../observability/metrics.ts';
+import type { Runtime } from '../../runtime.ts';
+import { getEffectiveLimits, getOrganizationLimits } from '../../tenancy/plans.ts';
+import { assertActive } from '../../tenancy/tenant-status.ts';
+
+export interface LimitsOptions {
+  runtime: Runtime;
+  /** Count requests against the plans' requestsPerMinute (false: only suspension is enforced, for benchmarks and tests). */
+  rateLimits: boolean;
+}
+
+/** One counter a request is charged to. */
+interface Bucket {
+  name: 'workspace' | 'api_key';
+  key: string;
+  limit: number;
+}
+
+const windowMs = 60_000;
+const currentBucket = Symbol('ragspace.rateLimitBucket');
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [currentBucket]?: Bucket;
+  }
+}
+
+export const limitsPlugin = fastifyPlugin<LimitsOptions>(
+  async (app, { runtime, rateLimits }) => {
+    const { database } = runtime;
+    // One limiter over many counters: the bucket being charged decides the key and the limit.
+    const charge = app.createRateLimit({
+      keyGenerator: (request) => request[currentBucket]!.key,
+      max: (request) => request[currentBucket]!.limit,
+      timeWindow: windowMs,
+      // Beyond the default 5,000 in-memory counters, the least recently used would start over.
+      ...({ cache: 100_000 } as object),
+    });
+
+    /** Charges each bucket; throws 429 at the first one over its limit. Sets the headers of the tightest. */
+    async function enforce(request: FastifyRequest, reply: FastifyReply, buckets: Bucket[]): Promise<void> {
+      let tightest: { limit: number; remaining: number; resetSeconds: number } | undefined;
+      for (const bucket of buckets) {
+        request[currentBucket] = bucket;
+        let result: Awaited<ReturnType<typeof charge>>;
+        try {
+          result = await charge(request);
+        } catch (error) {
+          // Redis down: serve rather than refuse everyone (connectRateLimitRedis logs the outage).
+          request.log.warn({ err: error }, 'rate-limit counter unavailable; request not counted');
+          return;
+        }
+        if (result.isAllowed) continue;
+        const state = { limit: result.max, remaining: result.remaining, resetSeconds: result.ttlInSeconds };
+        if (!tightest || state.remaining < tightest.remaining) tightest = state;
+        if (result.isExceeded) {
+          reply.header('x-ratelimit-limit', result.max).header('x-ratelimit-remaining', 0).header('x-ratelimit-reset', result.ttlInSeconds);
+          reply.header('retry-after', result.ttlInSeconds);
+          const workspaceId = request.workspaceContext?.workspaceId ?? null;
+          countRateLimitRejection({ workspaceId, limit: bucket.name });
+          const whose = bucket.name === 'workspace' ? 'this workspace' : 'this organization admin key';
+          throw rateLimited(`Rate limit of ${result.max} requests a minute reached for ${whose}; retry in ${result.ttlInSeconds} s`, {
+            limit: bucket.name,
+            requestsPerMinute: result.max,
+            retryAfterSeconds: result.ttlInSeconds,
+          });
+        }
+      }
+      if (tightest) {
+        reply.header('x-ratelimit-limit', tightest.limit).header('x-ratelimit-remaining', tightest.remaining).header('x-ratelimit-reset', tightest.resetSeconds);
+      }
+    }
+
+    // Registered after ragspace-authentication, so this runs once the principal and workspace are known.
+    app.addHook('onRequest', async (request, reply) => {
+      const principal = request.principal;
+      if (!principal || principal.kind === 'platform_admin') return;
+      const context = request.workspaceContext;
+      const buckets: Bucket[] = [];
+
+      if (context) {
+        const standing = await getEffectiveLimits(database, context.workspaceId);
+        assertActive(standing);
+        const perMinute = standing.limits.requestsPerMinute;
+        if (perMinute !== null) buckets.push({ name: 'workspace', key: `workspace:${context.workspaceId}`, limit: perMinute });
+        if (principal.kind === 'organization_admin' && standing.planLimits.requestsPerMinute !== null) {
+          buckets.push({ name: 'api_key', key: `organization-key:${principal.organizationApiKeyId}`, limit: standing.planLimits.requestsPerMinute });
+        }
+      } else if (principal.kind === 'organization_admin') {
+        const standing = await getOrganizationLimits(database, principal.organizationId);
+        assertActive(standing);
+        const perMinute = standing.limits.requestsPerMinute;
+        if (perMinute !== null) buckets.push({ name: 'api_key', key: `organization-key:${principal.organizationApiKeyId}`, limit: perMinute });
+      }
+
+      if (rateLimits && buckets.length > 0) await enforce(request, reply, buckets);
+    });
+  },
+  { name: 'ragspace-limits', fastify: '5.x', dependencies: ['ragspace-authentication', '@fastify/rate-limit'] },
+);

@@ -1,0 +1,60 @@
+// Where @fastify/rate-limit keeps its counters: this process's memory, or Redis (REDIS_URL), where
+// every server process increments the same counter, so N processes still allow the limit once.
+import { normalizeIP, type RateLimitPluginOptions } from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
+import { rateLimited } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+export class RedisUnavailableError extends Error {
+  override name = 'RedisUnavailableError';
+}
+
+/**
+ * Connects to REDIS_URL and waits until it answers, so a wrong URL stops start-up with a clear
+ * message instead of failing requests later. Afterwards a lost connection fails commands at once
+ * (no offline queue) and the limiters let requests through (limits.ts says so in the log).
+ */
+export async function connectRateLimitRedis(url: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    commandTimeout: 2_000,
+  });
+  let lastReported = 0;
+  redis.on('error', (error: Error) => {
+    // Reconnection retries repeat the same error; once a minute is enough.
+    if (Date.now() - lastReported < 60_000) return;
+    lastReported = Date.now();
+    logger.warn({ err: error }, 'Redis (rate-limit counters) is unreachable; requests are not rate-limited until it is back');
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new RedisUnavailableError(`REDIS_URL: cannot reach Redis for the rate-limit counters (${(error as Error).message})`);
+  }
+  return redis;
+}
+
+/** Options of @fastify/rate-limit: not applied to every route (the limits plugin decides), shared counters when Redis is given. */
+export function rateLimitPluginOptions(redis: Redis | null): RateLimitPluginOptions {
+  return {
+    global: false,
+    ...(redis ? { redis, nameSpace: 'ragspace:rate-limit:' } : {}),
+    // Routes limited by their own config (sign-up) answer in the API's error shape.
+    errorResponseBuilder: (_request, context) =>
+      rateLimited(`Too many requests from this address; retry in ${Math.ceil(context.ttl / 1000)} s`, {
+        limit: 'address',
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  };
+}
+
+/** A client address as a counter key: IPv4 as is, IPv6 by its /64 (one subscriber's whole block). */
+export function clientAddressKey(request: FastifyRequest): string {
+  return normalizeIP(request.ip);
+}
