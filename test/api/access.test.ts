@@ -17,11 +17,12 @@ import {
   createTestApi,
   createWorkspaceWithKey,
   keyPepper,
+  operationsUnder,
+  type Method,
   type TestApi,
   type TestWorkspace,
 } from './helpers.ts';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 // An extra route file, as the chat engineer would add one: it echoes the context the route receives.
 const contextEchoRoutes: RouteModule = async (app) => {
@@ -31,18 +32,6 @@ const contextEchoRoutes: RouteModule = async (app) => {
     handler: async (request) => workspaceContextOf(request),
   });
 };
-
-/** Every operation the OpenAPI document lists under a path prefix, with its path parameters filled in. */
-async function operationsUnder(api: TestApi, prefix: string, id: string): Promise<{ method: Method; url: string }[]> {
-  const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
-  const operations: { method: Method; url: string }[] = [];
-  for (const [template, methods] of Object.entries(spec.paths)) {
-    if (template !== prefix && !template.startsWith(`${prefix}/`)) continue;
-    const url = template.replace('{id}', id).replace(/\{[A-Za-z]+\}/g, (parameter) => (parameter === '{agentId}' ? 'default' : randomUUID()));
-    for (const method of Object.keys(methods)) operations.push({ method: method.toUpperCase() as Method, url });
-  }
-  return operations;
-}
 
 describe('authentication and tenant scope', () => {
   let api: TestApi;

@@ -37,7 +37,8 @@ export const tenantAdministrationRoutes: RouteModule = async (app, { runtime }) 
             ? 'Suspend an organization (platform admin): its keys get 403 organization_suspended on every route; nothing is deleted'
             : 'Reactivate a suspended organization (platform admin)',
         params: idParamsSchema,
-        body: statusChangeBodySchema.optional(),
+        // No body at all is fine: the reason is optional.
+        body: statusChangeBodySchema.nullish(),
         response: { 200: organizationSchema },
       },
       handler: async (request) => setOrganizationStatus(database, request.params.id, status, request.body ?? {}, auditActorOf(request)),
@@ -52,7 +53,8 @@ export const tenantAdministrationRoutes: RouteModule = async (app, { runtime }) 
             ? 'Suspend a workspace (platform admin): its keys get 403 workspace_suspended on every route; nothing is deleted'
             : 'Reactivate a suspended workspace (platform admin)',
         params: idParamsSchema,
-        body: statusChangeBodySchema.optional(),
+        // No body at all is fine: the reason is optional.
+        body: statusChangeBodySchema.nullish(),
         response: { 200: workspaceSchema },
       },
       handler: async (request) => setWorkspaceStatus(database, request.params.id, status, request.body ?? {}, auditActorOf(request)),
