@@ -28,6 +28,8 @@ export interface AppOptions {
    * false turns them all off (benchmarks, tests). Suspension is enforced either way.
    */
   rateLimit?: boolean;
+  /** false: no ragspace-limits plugin at all (no suspension, no rate limits): a benchmark's baseline, never a deployment. */
+  tenantLimits?: boolean;
   /** Seconds between last_used_at writes for one key (default 60). */
   lastUsedIntervalSeconds?: number;
   ingestionJobs?: IngestionJobsOptions;
@@ -94,7 +96,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     lastUsedIntervalSeconds: options.lastUsedIntervalSeconds ?? 60,
     publicPrefixes: [docsPrefix],
   });
-  await app.register(limitsPlugin, { runtime, rateLimits });
+  if (options.tenantLimits !== false) await app.register(limitsPlugin, { runtime, rateLimits });
   await app.register(metricsPlugin, { workspaceLabels: runtime.config.metrics.workspaceLabels });
   await app.register(openApiPlugin, { version: options.version ?? packageVersion() });
 

@@ -1,5 +1,6 @@
 // Where @fastify/rate-limit keeps its counters: this process's memory, or Redis (REDIS_URL), where
 // every server process increments the same counter, so N processes still allow the limit once.
+import { createRequire } from 'node:module';
 import { normalizeIP, type RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
@@ -40,11 +41,50 @@ export async function connectRateLimitRedis(url: string, logger: Logger): Promis
   return redis;
 }
 
+type Counted = (error: Error | null, result?: { current: number; ttl: number }) => void;
+interface CounterStore {
+  incr(key: string, callback: Counted, timeWindow: number, max: number): void;
+  read(key: string, callback: Counted, timeWindow: number, max: number): void;
+  child(options: StoreOptions): CounterStore;
+}
+interface StoreOptions {
+  continueExceeding?: boolean;
+  exponentialBackoff?: boolean;
+  cache?: number;
+}
+
+const LibraryLocalStore = createRequire(import.meta.url)('@fastify/rate-limit/store/LocalStore') as new (
+  continueExceeding: boolean | undefined,
+  exponentialBackoff: boolean | undefined,
+  cache?: number,
+) => CounterStore;
+
+/**
+ * The library's in-memory store, answering each caller with a copy of the counter. Its own hands
+ * every caller the one live counter object, which later increments change before the caller's
+ * await resumes: N requests arriving together all read N and all get 429.
+ */
+class SnapshotLocalStore implements CounterStore {
+  private readonly store: CounterStore;
+  constructor(options: StoreOptions) {
+    this.store = new LibraryLocalStore(options.continueExceeding, options.exponentialBackoff, options.cache);
+  }
+  incr(key: string, callback: Counted, timeWindow: number, max: number): void {
+    this.store.incr(key, (error, result) => callback(error, result && { current: result.current, ttl: result.ttl }), timeWindow, max);
+  }
+  read(key: string, callback: Counted, timeWindow: number, max: number): void {
+    this.store.read(key, (error, result) => callback(error, result && { current: result.current, ttl: result.ttl }), timeWindow, max);
+  }
+  child(options: StoreOptions): CounterStore {
+    return new SnapshotLocalStore(options);
+  }
+}
+
 /** Options of @fastify/rate-limit: not applied to every route (the limits plugin decides), shared counters when Redis is given. */
 export function rateLimitPluginOptions(redis: Redis | null): RateLimitPluginOptions {
   return {
     global: false,
-    ...(redis ? { redis, nameSpace: 'ragspace:rate-limit:' } : {}),
+    ...(redis ? { redis, nameSpace: 'ragspace:rate-limit:' } : { store: SnapshotLocalStore as unknown as RateLimitPluginOptions['store'] }),
     // Routes limited by their own config (sign-up) answer in the API's error shape.
     errorResponseBuilder: (_request, context) =>
       rateLimited(`Too many requests from this address; retry in ${Math.ceil(context.ttl / 1000)} s`, {

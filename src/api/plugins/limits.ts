@@ -11,18 +11,25 @@
 //   workspace key only ever reaches its own workspace, whose counter already bounds it.)
 // The platform admin (RAGSPACE_ADMIN_KEY, or the embedded bootstrap key) is the operator, not a
 // tenant: never counted, never throttled, never refused for a suspension it has to be able to lift.
+//
+// A tenant's status and limits are read from the database at most once a second per process
+// (they cost a transaction, a sixth of a small search on the embedded database): a change made
+// through this process's API applies to its next request, one made elsewhere (CLI, another
+// server process) within a second.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { rateLimited } from '../../errors.ts';
 import { countRateLimitRejection } from '../../observability/metrics.ts';
 import type { Runtime } from '../../runtime.ts';
-import { getEffectiveLimits, getOrganizationLimits } from '../../tenancy/plans.ts';
+import { getEffectiveLimits, getOrganizationLimits, type EffectiveLimits, type OrganizationLimits } from '../../tenancy/plans.ts';
 import { assertActive } from '../../tenancy/tenant-status.ts';
 
 export interface LimitsOptions {
   runtime: Runtime;
   /** Count requests against the plans' requestsPerMinute (false: only suspension is enforced, for benchmarks and tests). */
   rateLimits: boolean;
+  /** How long a tenant's status and limits are reused before they are read again (default 1,000 ms). */
+  standingCacheMs?: number;
 }
 
 /** One counter a request is charged to. */
@@ -39,11 +46,44 @@ declare module 'fastify' {
   interface FastifyRequest {
     [currentBucket]?: Bucket;
   }
+  interface FastifyContextConfig {
+    /** A successful call changes a tenant's status or limits: the limits plugin forgets what it had read. */
+    changesTenantStanding?: boolean;
+  }
+}
+
+/** Reads shared for a short while: concurrent requests of one tenant wait for one read, not one each. */
+function createStandingCache(ttlMs: number, maximumEntries = 10_000) {
+  const entries = new Map<string, { expires: number; value: Promise<unknown> }>();
+  return {
+    get<Value>(key: string, read: () => Promise<Value>): Promise<Value> {
+      const now = Date.now();
+      const entry = entries.get(key);
+      if (entry && entry.expires > now) return entry.value as Promise<Value>;
+      const value = read();
+      entries.set(key, { expires: now + ttlMs, value });
+      // A failed read is not kept; the next request reads again.
+      value.catch(() => entries.delete(key));
+      if (entries.size > maximumEntries) entries.delete(entries.keys().next().value!);
+      return value;
+    },
+    clear: () => entries.clear(),
+  };
 }
 
 export const limitsPlugin = fastifyPlugin<LimitsOptions>(
-  async (app, { runtime, rateLimits }) => {
+  async (app, { runtime, rateLimits, standingCacheMs = 1_000 }) => {
     const { database } = runtime;
+    const standings = createStandingCache(standingCacheMs);
+    const workspaceStanding = (workspaceId: string) =>
+      standings.get<EffectiveLimits>(`workspace:${workspaceId}`, () => getEffectiveLimits(database, workspaceId));
+    const organizationStanding = (organizationId: string) =>
+      standings.get<OrganizationLimits>(`organization:${organizationId}`, () => getOrganizationLimits(database, organizationId));
+
+    // Before the answer leaves, so the caller's next request already sees the change.
+    app.addHook('onSend', async (request, reply) => {
+      if (request.routeOptions.config.changesTenantStanding && reply.statusCode < 400) standings.clear();
+    });
     // One limiter over many counters: the bucket being charged decides the key and the limit.
     const charge = app.createRateLimit({
       keyGenerator: (request) => request[currentBucket]!.key,
@@ -95,7 +135,7 @@ export const limitsPlugin = fastifyPlugin<LimitsOptions>(
       const buckets: Bucket[] = [];
 
       if (context) {
-        const standing = await getEffectiveLimits(database, context.workspaceId);
+        const standing = await workspaceStanding(context.workspaceId);
         assertActive(standing);
         const perMinute = standing.limits.requestsPerMinute;
         if (perMinute !== null) buckets.push({ name: 'workspace', key: `workspace:${context.workspaceId}`, limit: perMinute });
@@ -103,7 +143,7 @@ export const limitsPlugin = fastifyPlugin<LimitsOptions>(
           buckets.push({ name: 'api_key', key: `organization-key:${principal.organizationApiKeyId}`, limit: standing.planLimits.requestsPerMinute });
         }
       } else if (principal.kind === 'organization_admin') {
-        const standing = await getOrganizationLimits(database, principal.organizationId);
+        const standing = await organizationStanding(principal.organizationId);
         assertActive(standing);
         const perMinute = standing.limits.requestsPerMinute;
         if (perMinute !== null) buckets.push({ name: 'api_key', key: `organization-key:${principal.organizationApiKeyId}`, limit: perMinute });

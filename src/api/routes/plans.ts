@@ -38,7 +38,7 @@ export const planRoutes: RouteModule = async (app, { runtime }) => {
   });
 
   app.patch('/plans/:planId', {
-    config: { access: access.platformAdmin() },
+    config: { access: access.platformAdmin(), changesTenantStanding: true },
     schema: {
       tags,
       summary: "Change a plan's name, limits (only those given) or make it the default (platform admin)",

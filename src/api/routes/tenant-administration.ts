@@ -12,8 +12,9 @@ import { organizationSchema, workspaceSchema } from '../schemas/tenancy.ts';
 
 export const tenantAdministrationRoutes: RouteModule = async (app, { runtime }) => {
   const { database } = runtime;
-  const platformAdmin = { access: access.platformAdmin() };
-  const platformAdminOverWorkspace = { access: access.platformAdmin('workspace') };
+  // Each of these changes what the limits plugin enforces; it forgets what it had read.
+  const platformAdmin = { access: access.platformAdmin(), changesTenantStanding: true };
+  const platformAdminOverWorkspace = { access: access.platformAdmin('workspace'), changesTenantStanding: true };
 
   app.put('/organizations/:id/plan', {
     config: platformAdmin,
