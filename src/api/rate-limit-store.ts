@@ -2,7 +2,7 @@
 // every server process increments the same counter, so N processes still allow the limit once.
 import { createRequire } from 'node:module';
 import { normalizeIP, type RateLimitPluginOptions } from '@fastify/rate-limit';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { rateLimited } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -97,4 +97,16 @@ export function rateLimitPluginOptions(redis: Redis | null): RateLimitPluginOpti
 /** A client address as a counter key: IPv4 as is, IPv6 by its /64 (one subscriber's whole block). */
 export function clientAddressKey(request: FastifyRequest): string {
   return normalizeIP(request.ip);
+}
+
+let lastUncountedReport = 0;
+
+/**
+ * A counter could not be read or incremented (Redis unreachable): the request goes on uncounted,
+ * which is said in the log once a minute, not once a request.
+ */
+export function reportUncounted(log: FastifyBaseLogger, error: unknown): void {
+  if (Date.now() - lastUncountedReport < 60_000) return;
+  lastUncountedReport = Date.now();
+  log.warn({ err: error }, 'rate-limit counter unavailable; requests are not counted until it is back');
 }

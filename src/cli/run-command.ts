@@ -6,6 +6,7 @@ import { createLogger } from '../logger.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { MigrationError } from '../db/migrations.ts';
 import { EmbeddedDatabaseError } from '../db/embedded-database.ts';
+import { RedisUnavailableError } from '../api/rate-limit-store.ts';
 
 /** Raised by a command to exit non-zero after printing `message`. */
 export class CommandFailure extends Error {
@@ -15,7 +16,7 @@ export class CommandFailure extends Error {
   }
 }
 
-const expectedErrors = [RagspaceError, ConfigError, MigrationError, EmbeddedDatabaseError, CommandFailure];
+const expectedErrors = [RagspaceError, ConfigError, MigrationError, EmbeddedDatabaseError, RedisUnavailableError, CommandFailure];
 
 export function reportError(error: unknown, json: boolean): number {
   const known = expectedErrors.some((type) => error instanceof type);

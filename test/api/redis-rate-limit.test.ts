@@ -12,6 +12,7 @@ import { createTestTenant } from '../helpers/database.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { startServe, type ServeProcess } from '../helpers/serve-process.ts';
 import { onPglite } from '../helpers/test-tier.ts';
+import { bearer, createTestApi, createWorkspaceWithKey } from './helpers.ts';
 
 describe('rate limits shared through Redis', () => {
   let cli: CliEnvironment;
@@ -66,5 +67,33 @@ describe('rate limits shared through Redis', () => {
     }
     expect(statuses.slice(0, 30).every((status) => status === 401)).toBe(true);
     expect(statuses[30]).toBe(429);
+  });
+});
+
+describe('when Redis is unreachable', () => {
+  it('refuses to start with a message naming REDIS_URL', async () => {
+    const closedPort = await startRedis().then(async (redis) => {
+      await redis.stop();
+      return redis.url;
+    });
+    await expect(createTestApi({ rateLimit: true, environment: { REDIS_URL: closedPort } })).rejects.toThrow(/REDIS_URL: cannot reach Redis/);
+  });
+
+  it('serves requests uncounted once Redis goes away, and says so in the log', async () => {
+    const redis = await startRedis();
+    const api = await createTestApi({ rateLimit: true, environment: { REDIS_URL: redis.url } });
+    try {
+      const tenant = await createWorkspaceWithKey(api.database);
+      const url = `/workspaces/${tenant.context.workspaceId}`;
+      const counted = await api.app.inject({ method: 'GET', url, headers: bearer(tenant.adminSecret) });
+      expect(counted.headers['x-ratelimit-remaining']).toBe('59');
+      await redis.stop();
+      const uncounted = await api.app.inject({ method: 'GET', url, headers: bearer(tenant.adminSecret) });
+      expect(uncounted.statusCode).toBe(200);
+      expect(uncounted.headers['x-ratelimit-remaining']).toBeUndefined();
+      expect(api.logLines.join('\n')).toMatch(/rate-limit counter unavailable; requests are not counted/);
+    } finally {
+      await api.close();
+    }
   });
 });

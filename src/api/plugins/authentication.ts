@@ -17,7 +17,7 @@ import { getWorkspace } from '../../tenancy/workspaces.ts';
 import type { Runtime } from '../../runtime.ts';
 import { authorize, type RouteAccess } from '../access.ts';
 import { createPrincipalResolver, type Authentication, type Principal } from '../principal.ts';
-import { clientAddressKey } from '../rate-limit-store.ts';
+import { clientAddressKey, reportUncounted } from '../rate-limit-store.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -189,7 +189,9 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
         return;
       }
 
-      const recent = await failures?.(request, { increment: false });
+      // Counters unreachable (Redis down): authenticate anyway rather than lock everyone out.
+      const uncounted = (error: unknown) => reportUncounted(request.log, error);
+      const recent = await failures?.(request, { increment: false }).catch(uncounted);
       if (recent && !recent.isAllowed && recent.remaining === 0) {
         countRateLimitRejection({ workspaceId: null, limit: 'authentication_failures' });
         reply.header('retry-after', String(recent.ttlInSeconds));
@@ -201,7 +203,7 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
       const authentication = await resolvePrincipal(key);
       if (!authentication) {
         countAuthenticationFailure();
-        await failures?.(request);
+        await failures?.(request).catch(uncounted);
         await appendAuthenticationFailure(runtime.database, auditActorOf(request), publicPrefixOf(key), 'invalid, expired or revoked key');
         reply.header('www-authenticate', 'Bearer realm="ragspace", error="invalid_token"');
         throw unauthorized('Invalid, expired or revoked API key');

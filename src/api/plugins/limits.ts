@@ -23,6 +23,7 @@ import { countRateLimitRejection } from '../../observability/metrics.ts';
 import type { Runtime } from '../../runtime.ts';
 import { getEffectiveLimits, getOrganizationLimits, type EffectiveLimits, type OrganizationLimits } from '../../tenancy/plans.ts';
 import { assertActive } from '../../tenancy/tenant-status.ts';
+import { reportUncounted } from '../rate-limit-store.ts';
 
 export interface LimitsOptions {
   runtime: Runtime;
@@ -102,8 +103,8 @@ export const limitsPlugin = fastifyPlugin<LimitsOptions>(
         try {
           result = await charge(request);
         } catch (error) {
-          // Redis down: serve rather than refuse everyone (connectRateLimitRedis logs the outage).
-          request.log.warn({ err: error }, 'rate-limit counter unavailable; request not counted');
+          // Redis down: serve rather than refuse everyone.
+          reportUncounted(request.log, error);
           return;
         }
         if (result.isAllowed) continue;
