@@ -3,7 +3,7 @@
 // non-zero and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { expectCliRejected, runCli, type CliResult } from '../helpers/cli.ts';
 import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 
 // Every command is a process of its own (seconds each on a busy machine).
@@ -24,14 +24,7 @@ describe('ragspace plan | org | workspace | audit (administration)', () => {
     return rows[0];
   }
 
-  async function expectRejected(args: string[], message: RegExp): Promise<void> {
-    const before = await snapshot();
-    const result = await ragspace(...args);
-    expect(result.exitCode, `${args.join(' ')} should fail`).not.toBe(0);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(await snapshot()).toEqual(before);
-  }
+  const expectRejected = (args: string[], message: RegExp) => expectCliRejected(ragspace, snapshot, args, message);
 
   beforeAll(async () => {
     cli = await createCliEnvironment();
