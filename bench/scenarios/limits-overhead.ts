@@ -4,18 +4,12 @@
 // Requests go through Fastify's full lifecycle (app.inject, no sockets: the socket cost is the same
 // for every variant and would only add noise), sequentially, the variants interleaved round by
 // round so that a change of machine load hits them all alike. Ratios are to the baseline of the
-// same run. PGlite always; a real PostgreSQL too when BENCH_DATABASE_URL is set.
-//
-// Standalone: node --import tsx bench/scenarios/limits-overhead.ts [--rounds 30] [--per-round 20]
-import { pathToFileURL } from 'node:url';
+// same run and tier.
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp, type AppOptions } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { migrate } from '../../src/db/migrations.ts';
-import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
-import { createPostgresDatabase } from '../../src/db/postgres-database.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
@@ -28,7 +22,7 @@ import { changeWorkspaceLimitOverrides } from '../../src/tenancy/plans.ts';
 import { createWorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { startRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
-import { numberArgument, percentile, round, type BenchScenario } from '../scenario.ts';
+import { percentile, round, sized, withBenchDatabase, type BenchScenario } from '../scenario.ts';
 
 interface Variant {
   name: string;
@@ -61,15 +55,17 @@ function syntheticDocument(index: number): { source: string; content: string } {
   return { source: `kb-${index}.md`, content: `# ${topic} guide ${index}\n\n${sentences.join(' ')}` };
 }
 
-async function measureTier(
-  tier: string,
-  database: Database,
-  redis: TestRedis | null,
-  rounds: number,
-  perRound: number,
-  log: (message: string) => void,
-): Promise<VariantResult[]> {
-  await migrate(database);
+interface Measurement {
+  tier: string;
+  database: Database;
+  redis: TestRedis | null;
+  documents: number;
+  rounds: number;
+  perRound: number;
+  log: (message: string) => void;
+}
+
+async function measure({ tier, database, redis, documents, rounds, perRound, log }: Measurement): Promise<VariantResult[]> {
   const embedder = createLocalEmbedder();
   await ensureDeploymentEmbedder(database, embedder);
   const organization = await createOrganization(database, { name: `Limits bench ${Date.now()}` });
@@ -77,7 +73,6 @@ async function measureTier(
   // A limit that counts every request but never refuses one: the cost measured is the counting.
   await changeWorkspaceLimitOverrides(database, workspace.id, { set: { requestsPerMinute: 1_000_000_000 } }, cliOperator);
   const context = createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id, scopes: ['search'] });
-  const documents = 300;
   log(`${tier}: ingesting ${documents} documents`);
   for (let index = 0; index < documents; index += 1) await ingestDocument({ database, embedder }, context, syntheticDocument(index));
   const keyPepper = 'bench-pepper-0123456789abcdef0123456789';
@@ -156,60 +151,35 @@ async function startRedisIfInstalled(log: (message: string) => void): Promise<Te
   }
 }
 
-export async function runLimitsOverhead(options: { rounds?: number; perRound?: number; log?: (message: string) => void } = {}): Promise<VariantResult[]> {
-  const rounds = options.rounds ?? 30;
-  const perRound = options.perRound ?? 20;
-  const log = options.log ?? (() => undefined);
-  const redis = await startRedisIfInstalled(log);
-  const results: VariantResult[] = [];
-  try {
-    const embedded = await createMemoryDatabase();
-    try {
-      results.push(...(await measureTier('pglite', embedded, redis, rounds, perRound, log)));
-    } finally {
-      await embedded.close();
-    }
-    const serverUrl = process.env.BENCH_DATABASE_URL;
-    if (serverUrl) {
-      const server = createPostgresDatabase({ connectionString: serverUrl, max: 4 });
-      try {
-        results.push(...(await measureTier('postgres', server, redis, rounds, perRound, log)));
-      } finally {
-        await server.close();
-      }
-    } else {
-      log('BENCH_DATABASE_URL is not set: the real-PostgreSQL tier is skipped');
-    }
-  } finally {
-    await redis?.stop();
-  }
-  return results;
-}
-
 export const scenario: BenchScenario = {
   name: 'limits-overhead',
   description: 'POST /workspaces/:id/search with the tenant limits (suspension, rate-limit counters in memory or Redis) against the same route without them',
-  async run(context) {
-    const results = await runLimitsOverhead({ log: context.log });
-    return {
-      table: {
-        columns: ['tier', 'variant', 'what runs', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'ratio to baseline'],
-        rows: results.map((result) => [result.tier, result.variant, result.meaning, result.requests, result.p50Ms, result.p99Ms, result.meanMs, result.ratio]),
-      },
-      data: results,
-      notes: [
-        'Sequential requests through app.inject (full Fastify lifecycle, no sockets), variants interleaved round by round; text (BM25) search over 300 documents.',
-        'The limit is set so high that every request is counted and none refused.',
-      ],
-    };
-  },
+  run: (context) =>
+    withBenchDatabase(context, async ({ database }) => {
+      const redis = await startRedisIfInstalled(context.log);
+      try {
+        const results = await measure({
+          tier: context.tier,
+          database,
+          redis,
+          documents: sized(context, 300, 100),
+          rounds: sized(context, 30, 5),
+          perRound: sized(context, 20, 10),
+          log: context.log,
+        });
+        return {
+          table: {
+            columns: ['tier', 'variant', 'what runs', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'ratio to baseline'],
+            rows: results.map((result) => [result.tier, result.variant, result.meaning, result.requests, result.p50Ms, result.p99Ms, result.meanMs, result.ratio]),
+          },
+          data: results,
+          notes: [
+            'Sequential requests through app.inject (full Fastify lifecycle, no sockets), variants interleaved round by round; text (BM25) search.',
+            'The limit is set so high that every request is counted and none refused. Ratio: mean time per request over the baseline\'s.',
+          ],
+        };
+      } finally {
+        await redis?.stop();
+      }
+    }),
 };
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const results = await runLimitsOverhead({
-    rounds: numberArgument('rounds'),
-    perRound: numberArgument('per-round'),
-    log: (message) => process.stderr.write(`${message}\n`),
-  });
-  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-}
