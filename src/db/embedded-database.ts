@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../worker-script.ts';
+import { startWorker } from '../workers/worker-script.ts';
 import type { Database } from './database.ts';
 import type { EmbeddedHostData, EmbeddedHostMessage } from './embedded-host-worker.ts';
 import { createPostgresDatabase } from './postgres-database.ts';
@@ -127,7 +127,7 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
 
 /** Starts the thread that hosts PGlite and its socket server; resolves once it serves. */
 async function startHost(data: EmbeddedHostData, log: (message: string) => void): Promise<Worker> {
-  const host = startWorker('./embedded-host-worker.ts', import.meta.url, { workerData: data });
+  const host = startWorker('./embedded-host-worker.ts', import.meta.url, data);
   const first = await new Promise<EmbeddedHostMessage>((resolve, reject) => {
     host.once('message', resolve);
     host.once('error', reject);

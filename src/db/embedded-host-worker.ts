@@ -14,7 +14,8 @@ export interface EmbeddedHostData {
 
 export type EmbeddedHostMessage = { type: 'ready' } | { type: 'closed' } | { type: 'failed'; message: string };
 
-const { pgdataDirectory, socketPath } = workerData as EmbeddedHostData;
+// Started by startWorker, which hands the thread its task as workerData.task.
+const { pgdataDirectory, socketPath } = (workerData as { task: EmbeddedHostData }).task;
 const port = parentPort!;
 const post = (message: EmbeddedHostMessage) => port.postMessage(message);
 

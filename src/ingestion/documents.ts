@@ -21,7 +21,7 @@ import { isLocalEmbedder } from './embedders/local-embedder.ts';
 import { documentFingerprint } from './fingerprint.ts';
 import { resolveContentType } from './loaders/index.ts';
 import { embeddingText, type ContentRequest, type PreparedContent } from './prepare-content.ts';
-import { sharedIngestionWorkers, type IngestionWorkers } from './workers/ingestion-pool.ts';
+import { sharedCpuWorkers, type CpuWorkers } from '../workers/cpu-pool.ts';
 
 export { embeddingText };
 export type { DocumentChunk, DocumentSummary, IngestStatus };
@@ -32,7 +32,7 @@ export interface IngestionDependencies {
   /** Told about stored and removed documents after each commit (the knowledge graph). */
   listeners?: readonly DocumentListener[];
   /** Worker threads for the CPU work; the process's shared pool when absent. */
-  workers?: IngestionWorkers;
+  workers?: CpuWorkers;
 }
 
 export interface DocumentInput {
@@ -153,8 +153,8 @@ export async function ingestDocument(
   if (current?.contentHash === contentHash) return { document: current, status: 'unchanged', chunkCount: current.chunkCount };
 
   const { embedder } = dependencies;
-  const workers = dependencies.workers ?? sharedIngestionWorkers();
-  const prepared = await workers.prepare({ ...request, embedWith: isLocalEmbedder(embedder) ? embedder.settings : undefined });
+  const workers = dependencies.workers ?? sharedCpuWorkers();
+  const prepared = await workers.prepareContent({ ...request, embedWith: isLocalEmbedder(embedder) ? embedder.settings : undefined });
   const vectors = await vectorsOf(embedder, prepared);
   const recordLength = binaryVectorLength(embedder.dimensions);
   const version: store.DocumentVersion = {
@@ -205,7 +205,7 @@ export async function previewDocument(
 ): Promise<IngestPreview> {
   const { document, request, contentHash } = identifyVersion(input, options);
   const existing = await store.findDocumentBySource(dependencies.database, context, document.source);
-  const prepared = await (dependencies.workers ?? sharedIngestionWorkers()).prepare(request);
+  const prepared = await (dependencies.workers ?? sharedCpuWorkers()).prepareContent(request);
   return {
     status: !existing ? 'create' : existing.contentHash === contentHash ? 'unchanged' : 'update',
     title: prepared.title,

@@ -1,4 +1,4 @@
-// The CPU-heavy stage of ingestion, run in a worker thread (ingestion-workers.ts): load the bytes
+// The CPU-heavy stage of ingestion, run on a worker thread (src/workers/cpu-pool.ts): load the bytes
 // (parse Markdown, HTML, PDF…), chunk, count tokens and, when the deployment's embedder is the
 // local one, embed. Everything here is a pure function of its input: no database, no network.
 import { unprocessable } from '../errors.ts';
