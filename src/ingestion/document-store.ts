@@ -97,25 +97,25 @@ function statementBatches<T extends { content: string; vector: Uint8Array }>(chu
   return batches;
 }
 
-async function insertChunks(database: Database, transaction: Queryable, workspaceId: string, version: DocumentVersion): Promise<void> {
-  // pg sends a Buffer as a binary parameter (vector_recv); in-process PGlite takes text only.
-  const vectorParameter =
-    database.kind === 'postgres'
-      ? (vector: Uint8Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)
-      : binaryVectorToLiteral;
-  for (const batch of statementBatches(version.chunks)) {
-    const parameters: unknown[] = [workspaceId, version.id];
-    const rows = batch.map((chunk) => {
+/** Sends a packed vector as pg's binary parameter (vector_recv); in-process PGlite takes text only. */
+function vectorParameterFor(database: Database): (vector: Uint8Array) => unknown {
+  return database.kind === 'postgres'
+    ? (vector) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)
+    : binaryVectorToLiteral;
+}
+
+/** `VALUES` rows of chunks for `INSERT INTO chunks`, their parameters appended (workspace $1, document $2). */
+function chunkValues(batch: DocumentVersion['chunks'], parameters: unknown[], vectorParameter: (vector: Uint8Array) => unknown): string {
+  return batch
+    .map((chunk) => {
       const first = parameters.length + 1;
       parameters.push(chunk.id, chunk.position, chunk.content, chunk.headingPath, chunk.tokenCount, vectorParameter(chunk.vector));
-      return `($1, $${first}::uuid, $2, $${first + 1}::integer, $${first + 2}, $${first + 3}::text[], $${first + 4}::integer, $${first + 5}::vector)`;
-    });
-    await transaction.query(
-      `INSERT INTO chunks (workspace_id, id, document_id, position, content, heading_path, token_count, embedding) VALUES ${rows.join(', ')}`,
-      parameters,
-    );
-  }
+      return `($1::uuid, $${first}::uuid, $2::uuid, $${first + 1}::integer, $${first + 2}::text, $${first + 3}::text[], $${first + 4}::integer, $${first + 5}::vector)`;
+    })
+    .join(', ');
 }
+
+const chunkColumns = 'workspace_id, id, document_id, position, content, heading_path, token_count, embedding';
 
 /**
  * Stores a document version in one transaction: creates the document, or replaces the one with
@@ -127,28 +127,39 @@ export async function writeDocument(
   version: DocumentVersion,
 ): Promise<{ document: DocumentSummary; status: IngestStatus }> {
   const workspaceId = context.workspaceId;
+  const vectorParameter = vectorParameterFor(database);
+  const [firstBatch = [], ...laterBatches] = statementBatches(version.chunks);
   return withWorkspace(database, context, async (transaction) => {
-    // One statement creates the row, or locks and updates a changed one; concurrent writers of
-    // one source queue on its unique index instead of failing.
+    // One statement creates the row with its first chunks, or locks and updates a changed row (its
+    // chunks follow below); concurrent writers of one source queue on its unique index instead of failing.
+    const parameters: unknown[] = [
+      workspaceId,
+      version.id,
+      version.source,
+      version.title,
+      version.contentType,
+      version.contentHash,
+      version.metadata,
+      version.tokenCount,
+      version.chunks.length,
+    ];
+    const firstChunks = chunkValues(firstBatch, parameters, vectorParameter);
     const { rows } = await transaction.query<DocumentSummary & { created: boolean }>(
-      `INSERT INTO documents AS d (workspace_id, id, source, title, content_type, content_hash, metadata, token_count, chunk_count)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (workspace_id, source) DO UPDATE
-         SET title = excluded.title, content_type = excluded.content_type, content_hash = excluded.content_hash,
-             metadata = excluded.metadata, token_count = excluded.token_count, chunk_count = excluded.chunk_count, updated_at = now()
-         WHERE d.content_hash <> excluded.content_hash
-       RETURNING ${summaryColumns}, d.id = $2 AS created`,
-      [
-        workspaceId,
-        version.id,
-        version.source,
-        version.title,
-        version.contentType,
-        version.contentHash,
-        version.metadata,
-        version.tokenCount,
-        version.chunks.length,
-      ],
+      `WITH document AS (
+         INSERT INTO documents AS d (workspace_id, id, source, title, content_type, content_hash, metadata, token_count, chunk_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (workspace_id, source) DO UPDATE
+           SET title = excluded.title, content_type = excluded.content_type, content_hash = excluded.content_hash,
+               metadata = excluded.metadata, token_count = excluded.token_count, chunk_count = excluded.chunk_count, updated_at = now()
+           WHERE d.content_hash <> excluded.content_hash
+         RETURNING ${summaryColumns}, d.id = $2 AS created
+       ), first_chunks AS (
+         INSERT INTO chunks (${chunkColumns})
+         SELECT * FROM (VALUES ${firstChunks}) AS chunk (${chunkColumns})
+         WHERE EXISTS (SELECT FROM document WHERE created)
+       )
+       SELECT * FROM document`,
+      parameters,
     );
     const written = rows[0];
     if (!written) return { document: (await findSummaryBySource(transaction, workspaceId, version.source))!, status: 'unchanged' as const };
@@ -156,7 +167,11 @@ export async function writeDocument(
     if (!created) {
       await transaction.query('DELETE FROM chunks WHERE workspace_id = $1 AND document_id = $2', [workspaceId, document.id]);
     }
-    await insertChunks(database, transaction, workspaceId, { ...version, id: document.id });
+    for (const batch of created ? laterBatches : [firstBatch, ...laterBatches]) {
+      const batchParameters: unknown[] = [workspaceId, document.id];
+      const values = chunkValues(batch, batchParameters, vectorParameter);
+      await transaction.query(`INSERT INTO chunks (${chunkColumns}) VALUES ${values}`, batchParameters);
+    }
     return { document, status: created ? ('created' as const) : ('updated' as const) };
   });
 }
