@@ -15,7 +15,7 @@ import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
-import type { BenchTier } from './bench-tiers.ts';
+import type { BenchDatabase } from '../scenario.ts';
 
 const keyPepper = 'bench-pepper-that-is-long-enough-0123456789abcdef';
 
@@ -32,8 +32,8 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startBenchServer(tier: BenchTier): Promise<BenchServer> {
-  const { database } = tier;
+export async function startBenchServer(bench: BenchDatabase): Promise<BenchServer> {
+  const { database } = bench;
   const config = loadConfig({ RAGSPACE_ADMIN_KEY: 'bench-admin-key-0123456789abcdef0123456789', LOG_LEVEL: 'silent' });
   const embedder = createLocalEmbedder();
   await ensureDeploymentEmbedder(database, embedder);
@@ -46,7 +46,7 @@ export async function startBenchServer(tier: BenchTier): Promise<BenchServer> {
     embedder,
     graphStore,
     documentListeners: [createGraphIndexer({ store: graphStore, embedder, ...createGraphExtraction(config) })],
-    embedded: tier.name === 'pglite',
+    embedded: bench.tier === 'pglite',
     isOwner: true,
     close: async () => undefined,
   };

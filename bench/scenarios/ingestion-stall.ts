@@ -3,15 +3,12 @@
 // Markdown document are uploaded with ?async=true and ingested, against the same probes idle.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runIngestion } from '../../src/ingestion/ingest-run.ts';
-import { readBeirQueries } from '../../src/search/evaluation/beir-dataset.ts';
-import { benchTierNames, openBenchTier } from '../ingestion/bench-tiers.ts';
+import { openIngestionDatabase } from '../ingestion/embedded-tier.ts';
 import { request, sampleLatencies, startBenchServer } from '../ingestion/bench-server.ts';
-import { asIngestItems, benchChunking, quick, readCisiAbstracts, syntheticDocuments } from '../ingestion/corpus.ts';
-import { percentile, round, type BenchScenario } from '../scenario.ts';
-import { cisiDirectory } from './retrieval-quality.ts';
+import { asIngestItems, benchDocuments } from '../ingestion/corpus.ts';
+import { benchChunking, readCisiText } from '../fixtures/cisi-workspaces.ts';
+import { percentile, round, sized, type BenchScenario } from '../scenario.ts';
 
-const documentBytes = quick ? 2_000_000 : 10_000_000;
-const idleSeconds = quick ? 3 : 10;
 const goalMs = { postgres: 100, pglite: 250 };
 
 function markdownOf(abstracts: string[], bytes: number): string {
@@ -28,19 +25,24 @@ function markdownOf(abstracts: string[], bytes: number): string {
 
 export const scenario: BenchScenario = {
   name: 'ingestion-stall',
-  description: `p50/p99/max of GET /health and of another workspace's hybrid search over HTTP, idle and while a ${documentBytes / 1e6} MB single-word document and a ${documentBytes / 1e6} MB Markdown document are ingested (?async=true), on each tier`,
-  async run({ log }) {
-    const abstracts = await readCisiAbstracts();
-    const queries = (await readBeirQueries(cisiDirectory)).map((query) => query.text);
+  description:
+    "p50/p99/max of GET /health and of another workspace's hybrid search over HTTP, idle and while a 10 MB single-word document and a 10 MB Markdown document are ingested (?async=true); 2 MB with --quick",
+  async run(context) {
+    const { log, tier: tierName } = context;
+    const documentBytes = sized(context, 10_000_000, 2_000_000);
+    const idleSeconds = sized(context, 10, 3);
+    const cisi = await readCisiText();
+    const { abstracts } = cisi;
+    const queries = cisi.queries(500);
     const rows: Array<Array<string | number>> = [];
-    const data: Record<string, unknown> = {};
-    for (const tierName of benchTierNames()) {
-      const tier = await openBenchTier(tierName);
+    let data: Record<string, unknown> = {};
+    {
+      const tier = await openIngestionDatabase(context);
       const server = await startBenchServer(tier);
       try {
         const searcher = await server.createWorkspace('searcher');
         const uploader = await server.createWorkspace('uploader');
-        await runIngestion({ database: tier.database, embedder: server.runtime.embedder }, searcher.context, asIngestItems(syntheticDocuments(abstracts, 5, 'a', 60)), {
+        await runIngestion({ database: tier.database, embedder: server.runtime.embedder }, searcher.context, asIngestItems(await benchDocuments(abstracts, 5, 'a', 60)), {
           ...benchChunking,
           graph: false,
         });
@@ -82,12 +84,12 @@ export const scenario: BenchScenario = {
           const summary: Record<string, unknown> = { seconds: round(seconds, 1), outcome };
           for (const [probe, values] of Object.entries(times)) {
             const p99 = percentile(values, 0.99);
-            rows.push([tierName, label, probe, values.length, round(percentile(values, 0.5), 1), round(p99, 1), round(Math.max(...values), 1), p99 <= goalMs[tierName] ? 'yes' : 'no']);
+            rows.push([label, probe, values.length, round(percentile(values, 0.5), 1), round(p99, 1), round(Math.max(...values), 1), p99 <= goalMs[tierName] ? 'yes' : 'no']);
             summary[probe] = { samples: values.length, p50: round(percentile(values, 0.5), 2), p99: round(p99, 2), max: round(Math.max(...values), 2) };
           }
           return summary;
         };
-        data[tierName] = {
+        data = {
           idle: await phase('idle', async () => {
             await sleep(idleSeconds * 1000);
             return `${idleSeconds} s idle`;
@@ -101,7 +103,7 @@ export const scenario: BenchScenario = {
       }
     }
     return {
-      table: { columns: ['tier', 'while', 'probe', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p99 within goal'], rows },
+      table: { columns: ['while', 'probe', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p99 within goal'], rows },
       data,
       notes: [
         `Goal: p99 ≤ ${goalMs.postgres} ms on PostgreSQL, ≤ ${goalMs.pglite} ms on PGlite, for both probes while each document is ingested.`,

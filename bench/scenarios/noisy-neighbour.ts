@@ -2,33 +2,34 @@
 // (documents uploaded back to back through the API by two clients), as a ratio to A's idle p99
 // measured in the same run, on each tier.
 import { runIngestion } from '../../src/ingestion/ingest-run.ts';
-import { readBeirQueries } from '../../src/search/evaluation/beir-dataset.ts';
-import { benchTierNames, openBenchTier } from '../ingestion/bench-tiers.ts';
+import { openIngestionDatabase } from '../ingestion/embedded-tier.ts';
 import { request, sampleLatencies, startBenchServer } from '../ingestion/bench-server.ts';
-import { asIngestItems, benchChunking, quick, readCisiAbstracts, syntheticDocuments } from '../ingestion/corpus.ts';
-import { percentile, round, type BenchScenario } from '../scenario.ts';
-import { cisiDirectory } from './retrieval-quality.ts';
+import { asIngestItems, benchDocuments } from '../ingestion/corpus.ts';
+import { benchChunking, readCisiText } from '../fixtures/cisi-workspaces.ts';
+import { percentile, round, sized, type BenchScenario } from '../scenario.ts';
 
-const searcherDocuments = quick ? 40 : 100;
-const neighbourDocuments = quick ? 60 : 300;
-const idleSearches = quick ? 150 : 400;
 const goalRatio = { postgres: 1.3, pglite: 2 };
 
 export const scenario: BenchScenario = {
   name: 'noisy-neighbour',
-  description: `workspace A's hybrid-search p99 over HTTP while workspace B uploads ${neighbourDocuments} documents back to back (two clients, graph off), as a ratio to A's idle p99, on each tier`,
-  async run({ log }) {
-    const abstracts = await readCisiAbstracts();
-    const queries = (await readBeirQueries(cisiDirectory)).map((query) => query.text);
+  description: "workspace A's hybrid-search p99 over HTTP while workspace B uploads documents back to back (two clients, graph off), as a ratio to A's idle p99",
+  async run(context) {
+    const { log, tier: tierName } = context;
+    const searcherDocuments = sized(context, 100, 40);
+    const neighbourDocuments = sized(context, 300, 60);
+    const idleSearches = sized(context, 400, 150);
+    const cisi = await readCisiText();
+    const { abstracts } = cisi;
+    const queries = cisi.queries(500);
     const rows: Array<Array<string | number>> = [];
-    const data: Record<string, unknown> = {};
-    for (const tierName of benchTierNames()) {
-      const tier = await openBenchTier(tierName);
+    let data: Record<string, unknown> = {};
+    {
+      const tier = await openIngestionDatabase(context);
       const server = await startBenchServer(tier);
       try {
         const searcher = await server.createWorkspace('searcher');
         const neighbour = await server.createWorkspace('neighbour');
-        await runIngestion({ database: tier.database, embedder: server.runtime.embedder }, searcher.context, asIngestItems(syntheticDocuments(abstracts, 9, 'a', searcherDocuments)), {
+        await runIngestion({ database: tier.database, embedder: server.runtime.embedder }, searcher.context, asIngestItems(await benchDocuments(abstracts, 9, 'a', searcherDocuments)), {
           ...benchChunking,
           graph: false,
         });
@@ -47,7 +48,7 @@ export const scenario: BenchScenario = {
           idle.push(performance.now() - started);
         }
 
-        const documents = syntheticDocuments(abstracts, 11, 'b', neighbourDocuments);
+        const documents = await benchDocuments(abstracts, 11, 'b', neighbourDocuments);
         const uploads = documents.map((document) => ({ source: document.source, content: document.content, ...benchChunking, graph: false }));
         const sampler = sampleLatencies(search);
         const started = performance.now();
@@ -71,10 +72,10 @@ export const scenario: BenchScenario = {
         const ratio = percentile(busy, 0.99) / percentile(idle, 0.99);
         log(`${tierName}: idle p99 ${percentile(idle, 0.99).toFixed(1)} ms, busy p99 ${percentile(busy, 0.99).toFixed(1)} ms, neighbour ${(chunks / seconds).toFixed(0)} chunks/s`);
         rows.push(
-          [tierName, 'A idle', idle.length, round(percentile(idle, 0.5), 1), round(percentile(idle, 0.99), 1), 1, ''],
-          [tierName, `A while B ingests (${round(chunks / seconds, 0)} chunks/s)`, busy.length, round(percentile(busy, 0.5), 1), round(percentile(busy, 0.99), 1), round(ratio, 2), ratio <= goalRatio[tierName] ? 'yes' : 'no'],
+          ['A idle', idle.length, round(percentile(idle, 0.5), 1), round(percentile(idle, 0.99), 1), 1, ''],
+          [`A while B ingests (${round(chunks / seconds, 0)} chunks/s)`, busy.length, round(percentile(busy, 0.5), 1), round(percentile(busy, 0.99), 1), round(ratio, 2), ratio <= goalRatio[tierName] ? 'yes' : 'no'],
         );
-        data[tierName] = {
+        data = {
           idle: { samples: idle.length, p50: round(percentile(idle, 0.5), 2), p99: round(percentile(idle, 0.99), 2) },
           busy: { samples: busy.length, p50: round(percentile(busy, 0.5), 2), p99: round(percentile(busy, 0.99), 2), max: round(Math.max(...busy), 2) },
           neighbour: { documents: uploads.length, chunks, seconds: round(seconds, 1), chunksPerSecond: round(chunks / seconds, 1) },
@@ -86,7 +87,7 @@ export const scenario: BenchScenario = {
       }
     }
     return {
-      table: { columns: ['tier', 'workspace A search', 'samples', 'p50 ms', 'p99 ms', 'p99 / idle p99', 'within goal'], rows },
+      table: { columns: ['workspace A search', 'samples', 'p50 ms', 'p99 ms', 'p99 / idle p99', 'within goal'], rows },
       data,
       notes: [
         `Goal: busy p99 / idle p99 ≤ ${goalRatio.postgres} on PostgreSQL, ≤ ${goalRatio.pglite} on PGlite.`,
