@@ -15,7 +15,11 @@ import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
-import type { BenchDatabase } from '../scenario.ts';
+import { runIngestion } from '../../src/ingestion/ingest-run.ts';
+import { benchChunking, readCisiText } from '../fixtures/cisi-workspaces.ts';
+import type { BenchDatabase, ScenarioContext } from '../scenario.ts';
+import { openIngestionDatabase } from './embedded-tier.ts';
+import { asIngestItems, benchDocuments } from './corpus.ts';
 
 const keyPepper = 'bench-pepper-that-is-long-enough-0123456789abcdef';
 
@@ -95,4 +99,41 @@ export async function request(url: string, init: RequestInit & { expected?: numb
   const body = await response.text();
   if (response.status !== (init.expected ?? 200)) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${body.slice(0, 300)}`);
   return body ? JSON.parse(body) : undefined;
+}
+
+/**
+ * A workspace holding `documents` synthetic CISI documents, and a probe that sends it one hybrid
+ * search over HTTP (the next CISI query each time).
+ */
+export async function searchedWorkspace(server: BenchServer, documents: number): Promise<{ workspace: BenchWorkspace; search(): Promise<unknown> }> {
+  const cisi = await readCisiText();
+  const queries = cisi.queries(500);
+  const workspace = await server.createWorkspace('searched');
+  const items = asIngestItems(await benchDocuments(cisi.abstracts, 9, 'searched', documents));
+  await runIngestion({ database: server.runtime.database, embedder: server.runtime.embedder }, workspace.context, items, { ...benchChunking, graph: false });
+  let queryIndex = 0;
+  return {
+    workspace,
+    search: () =>
+      request(`${server.url}/workspaces/${workspace.context.workspaceId}/search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${workspace.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: queries[queryIndex++ % queries.length], mode: 'hybrid', limit: 10 }),
+      }),
+  };
+}
+
+/** Runs `work` against a server over a fresh database of the scenario's tier, then closes both. */
+export async function withBenchServer(context: ScenarioContext, work: (server: BenchServer) => Promise<void>): Promise<void> {
+  const bench = await openIngestionDatabase(context);
+  try {
+    const server = await startBenchServer(bench);
+    try {
+      await work(server);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await bench.close();
+  }
 }

@@ -2,11 +2,8 @@
 // HTTP against a running server, while (a) a 10 MB single-word document and (b) a 10 MB ordinary
 // Markdown document are uploaded with ?async=true and ingested, against the same probes idle.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runIngestion } from '../../src/ingestion/ingest-run.ts';
-import { openIngestionDatabase } from '../ingestion/embedded-tier.ts';
-import { request, sampleLatencies, startBenchServer } from '../ingestion/bench-server.ts';
-import { asIngestItems, benchDocuments } from '../ingestion/corpus.ts';
-import { benchChunking, readCisiText } from '../fixtures/cisi-workspaces.ts';
+import { request, sampleLatencies, searchedWorkspace, withBenchServer } from '../ingestion/bench-server.ts';
+import { readCisiText } from '../fixtures/cisi-workspaces.ts';
 import { percentile, round, sized, type BenchScenario } from '../scenario.ts';
 
 const goalMs = { postgres: 100, pglite: 250 };
@@ -31,77 +28,55 @@ export const scenario: BenchScenario = {
     const { log, tier: tierName } = context;
     const documentBytes = sized(context, 10_000_000, 2_000_000);
     const idleSeconds = sized(context, 10, 3);
-    const cisi = await readCisiText();
-    const { abstracts } = cisi;
-    const queries = cisi.queries(500);
+    const { abstracts } = await readCisiText();
     const rows: Array<Array<string | number>> = [];
     let data: Record<string, unknown> = {};
-    {
-      const tier = await openIngestionDatabase(context);
-      const server = await startBenchServer(tier);
-      try {
-        const searcher = await server.createWorkspace('searcher');
-        const uploader = await server.createWorkspace('uploader');
-        await runIngestion({ database: tier.database, embedder: server.runtime.embedder }, searcher.context, asIngestItems(await benchDocuments(abstracts, 5, 'a', 60)), {
-          ...benchChunking,
-          graph: false,
-        });
-        let queryIndex = 0;
-        const probes = {
-          health: () => request(`${server.url}/health`),
-          search: () =>
-            request(`${server.url}/workspaces/${searcher.context.workspaceId}/search`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${searcher.key}`, 'content-type': 'application/json' },
-              body: JSON.stringify({ query: queries[queryIndex++ % queries.length], mode: 'hybrid', limit: 10 }),
-            }),
-        };
-        const upload = async (source: string, content: string) => {
-          const base = `${server.url}/workspaces/${uploader.context.workspaceId}`;
-          const headers = { authorization: `Bearer ${uploader.key}`, 'content-type': 'application/json' };
-          // graph off: the knowledge graph of 10 MB would take minutes of worker time and measure nothing more here.
-          const accepted = (await request(`${base}/documents?async=true`, {
-            method: 'POST',
-            headers,
-            body: JSON.stringify({ source, content, graph: false }),
-            expected: 202,
-          })) as { job: { id: string } };
-          for (;;) {
-            const job = (await request(`${base}/documents/jobs/${accepted.job.id}`, { headers })) as { status: string; result?: { chunkCount: number }; error?: unknown };
-            if (job.status === 'succeeded') return job.result!.chunkCount;
-            if (job.status !== 'queued' && job.status !== 'running') throw new Error(`${source}: ${JSON.stringify(job.error)}`);
-            await sleep(250);
-          }
-        };
-        const phase = async (label: string, work: () => Promise<string>) => {
-          for (let warm = 0; warm < 5; warm += 1) await Promise.all([probes.health(), probes.search()]);
-          const samplers = { health: sampleLatencies(probes.health), search: sampleLatencies(probes.search) };
-          const started = performance.now();
-          const outcome = await work();
-          const seconds = (performance.now() - started) / 1000;
-          const times = { health: await samplers.health.stop(), search: await samplers.search.stop() };
-          log(`${tierName} ${label}: ${outcome} in ${seconds.toFixed(1)} s; search p99 ${percentile(times.search, 0.99).toFixed(0)} ms`);
-          const summary: Record<string, unknown> = { seconds: round(seconds, 1), outcome };
-          for (const [probe, values] of Object.entries(times)) {
-            const p99 = percentile(values, 0.99);
-            rows.push([label, probe, values.length, round(percentile(values, 0.5), 1), round(p99, 1), round(Math.max(...values), 1), p99 <= goalMs[tierName] ? 'yes' : 'no']);
-            summary[probe] = { samples: values.length, p50: round(percentile(values, 0.5), 2), p99: round(p99, 2), max: round(Math.max(...values), 2) };
-          }
-          return summary;
-        };
-        data = {
-          idle: await phase('idle', async () => {
-            await sleep(idleSeconds * 1000);
-            return `${idleSeconds} s idle`;
-          }),
-          singleWord: await phase(`${documentBytes / 1e6} MB single word`, async () => `${await upload('one-word.txt', 'x'.repeat(documentBytes))} chunks`),
-          markdown: await phase(`${documentBytes / 1e6} MB Markdown`, async () => `${await upload('abstracts.md', markdownOf(abstracts, documentBytes))} chunks`),
-        };
-      } finally {
-        await server.close();
-        await tier.close();
-      }
-    }
+    await withBenchServer(context, async (server) => {
+      const searched = await searchedWorkspace(server, 60);
+      const uploader = await server.createWorkspace('uploader');
+      const probes = { health: () => request(`${server.url}/health`), search: searched.search };
+      const upload = async (source: string, content: string) => {
+        const base = `${server.url}/workspaces/${uploader.context.workspaceId}`;
+        const headers = { authorization: `Bearer ${uploader.key}`, 'content-type': 'application/json' };
+        // graph off: the knowledge graph of 10 MB would take minutes of worker time and measure nothing more here.
+        const accepted = (await request(`${base}/documents?async=true`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ source, content, graph: false }),
+          expected: 202,
+        })) as { job: { id: string } };
+        for (;;) {
+          const job = (await request(`${base}/documents/jobs/${accepted.job.id}`, { headers })) as { status: string; result?: { chunkCount: number }; error?: unknown };
+          if (job.status === 'succeeded') return job.result!.chunkCount;
+          if (job.status !== 'queued' && job.status !== 'running') throw new Error(`${source}: ${JSON.stringify(job.error)}`);
+          await sleep(250);
+        }
+      };
+      const phase = async (label: string, work: () => Promise<string>) => {
+        for (let warm = 0; warm < 5; warm += 1) await Promise.all([probes.health(), probes.search()]);
+        const samplers = { health: sampleLatencies(probes.health), search: sampleLatencies(probes.search) };
+        const started = performance.now();
+        const outcome = await work();
+        const seconds = (performance.now() - started) / 1000;
+        const times = { health: await samplers.health.stop(), search: await samplers.search.stop() };
+        log(`${tierName} ${label}: ${outcome} in ${seconds.toFixed(1)} s; search p99 ${percentile(times.search, 0.99).toFixed(0)} ms`);
+        const summary: Record<string, unknown> = { seconds: round(seconds, 1), outcome };
+        for (const [probe, values] of Object.entries(times)) {
+          const p99 = percentile(values, 0.99);
+          rows.push([label, probe, values.length, round(percentile(values, 0.5), 1), round(p99, 1), round(Math.max(...values), 1), p99 <= goalMs[tierName] ? 'yes' : 'no']);
+          summary[probe] = { samples: values.length, p50: round(percentile(values, 0.5), 2), p99: round(p99, 2), max: round(Math.max(...values), 2) };
+        }
+        return summary;
+      };
+      data = {
+        idle: await phase('idle', async () => {
+          await sleep(idleSeconds * 1000);
+          return `${idleSeconds} s idle`;
+        }),
+        singleWord: await phase(`${documentBytes / 1e6} MB single word`, async () => `${await upload('one-word.txt', 'x'.repeat(documentBytes))} chunks`),
+        markdown: await phase(`${documentBytes / 1e6} MB Markdown`, async () => `${await upload('abstracts.md', markdownOf(abstracts, documentBytes))} chunks`),
+      };
+    });
     return {
       table: { columns: ['while', 'probe', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p99 within goal'], rows },
       data,

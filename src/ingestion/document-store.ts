@@ -39,14 +39,7 @@ export interface DocumentChunk {
 export type IngestStatus = 'created' | 'updated' | 'unchanged';
 
 /** A document version ready to store: its row, and its chunks with their vectors. */
-export interface DocumentVersion {
-  id: string;
-  source: string;
-  title: string;
-  contentType: string;
-  contentHash: string;
-  metadata: Record<string, unknown>;
-  tokenCount: number;
+export interface DocumentVersion extends Pick<DocumentSummary, 'id' | 'source' | 'title' | 'contentType' | 'contentHash' | 'metadata' | 'tokenCount'> {
   chunks: Array<Chunk & { id: string; vector: Uint8Array }>;
 }
 
