@@ -14,6 +14,7 @@ import { seededRandom } from '../helpers/seeded-random.ts';
 
 const tenKilobytes = 10 * 1024;
 const tenMegabytes = 10_000_000;
+const oneMegabyte = 1_000_000;
 
 /** One "word" of random lowercase letters: the worst shape for byte-pair encoding (few merges, no repeats). */
 function randomWord(length: number): string {
@@ -72,8 +73,8 @@ describe('pathological documents through the API', () => {
     // 10 MB of one letter in chunks of 8,000 tokens (the largest allowed, to keep the writes short): ≈ 160 chunks.
     const accepted = await upload({ source: 'huge-word.txt', content: 'x'.repeat(tenMegabytes), chunkSize: 8000, chunkOverlap: 0 }, '?async=true');
     expect(accepted.statusCode).toBe(202);
-    // 10 MB of random letters: about 5 million tokens, more chunks than a document may have.
-    const refused = await upload({ source: 'huge-random-word.txt', content: randomWord(tenMegabytes) }, '?async=true');
+    // 1 MB of random letters in 32-token chunks: about 16,000 chunks, more than a document may have.
+    const refused = await upload({ source: 'huge-random-word.txt', content: randomWord(oneMegabyte), chunkSize: 32, chunkOverlap: 0 }, '?async=true');
     expect(refused.statusCode).toBe(202);
 
     const stored = await finishedJob(accepted.json().job.id);
@@ -81,7 +82,7 @@ describe('pathological documents through the API', () => {
     expect(stored.result!.chunkCount).toBeGreaterThan(100);
     const failed = await finishedJob(refused.json().job.id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'unprocessable_entity' } });
-    expect(failed.error!.message).toMatch(/makes \d+ chunks of at most 512 tokens; a document may have at most 10000/);
+    expect(failed.error!.message).toMatch(/makes \d+ chunks of at most 32 tokens; a document may have at most 10000/);
     const listed = (await api.app.inject({ method: 'GET', url: `${base}/documents?limit=100`, headers: writer })).json();
     expect(listed.items.map((document: { source: string }) => document.source)).not.toContain('huge-random-word.txt');
   });
@@ -102,18 +103,18 @@ describe('pathological documents through the CLI', () => {
     await mkdir(randomWords, { recursive: true });
     await writeFile(path.join(words, 'word-10k.txt'), randomWord(tenKilobytes));
     await writeFile(path.join(words, 'word-10m.txt'), 'x'.repeat(tenMegabytes));
-    await writeFile(path.join(randomWords, 'random-10m.txt'), randomWord(tenMegabytes));
+    await writeFile(path.join(randomWords, 'random-1m.txt'), randomWord(oneMegabyte));
   });
   afterAll(() => cli?.close());
 
-  it('stores single words of 10 KB and 10 MB, refuses one that makes too many chunks by name, and exits', { timeout: 300_000 }, async () => {
+  it('stores single words of 10 KB and 10 MB, refuses by name one that makes too many chunks, and exits', { timeout: 300_000 }, async () => {
     const ingest = (directory: string, ...options: string[]) =>
       runCli(['ingest', '--workspace-id', 'acme/words', '--directory', directory, '--no-graph', ...options], cli.environment, undefined, { timeoutMs: 280_000 });
-    const [stored, refused] = await Promise.all([ingest(words, '--chunk-size', '8000', '--chunk-overlap', '0'), ingest(randomWords)]);
+    const [stored, refused] = await Promise.all([ingest(words, '--chunk-size', '8000', '--chunk-overlap', '0'), ingest(randomWords, '--chunk-size', '32', '--chunk-overlap', '0')]);
     expect(stored).toMatchObject({ exitCode: 0, stderr: '' });
     expect(stored.stdout).toMatch(/^created\s+word-10k\.txt \(\d+ chunks?\)$/m);
     expect(stored.stdout).toMatch(/^created\s+word-10m\.txt \(\d+ chunks\)$/m);
     expect(refused).toMatchObject({ exitCode: 1, stderr: '' });
-    expect(refused.stdout).toMatch(/^failed\s+random-10m\.txt: "random-10m\.txt" makes \d+ chunks .* at most 10000/m);
+    expect(refused.stdout).toMatch(/^failed\s+random-1m\.txt: "random-1m\.txt" makes \d+ chunks .* at most 10000/m);
   });
 });
