@@ -121,7 +121,8 @@ describe('GET /metrics', () => {
       method: 'POST',
       url: `${base}/documents`,
       headers: bearer(tenant.adminSecret),
-      payload: { source: 'metrics.md', content: '# Metrics\n\nPrometheus scrapes the metrics endpoint every fifteen seconds.' },
+      // No graph extraction: the configured model would be asked, and it answers only the chat below.
+      payload: { source: 'metrics.md', content: '# Metrics\n\nPrometheus scrapes the metrics endpoint every fifteen seconds.', graph: false },
     });
     expect(upload.statusCode).toBe(201);
     const chunks: number = upload.json().chunkCount;
