@@ -19,6 +19,8 @@ const environmentSchema = z.object({
   RAGSPACE_ADMIN_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   RAGSPACE_CORS_ORIGINS: optionalString,
   RAGSPACE_BODY_LIMIT_BYTES: positiveInteger(10 * 1024 * 1024),
+  RAGSPACE_INGESTION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  RAGSPACE_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   EMBEDDER: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: optionalString,
   EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().max(16000).optional(),
@@ -47,6 +49,8 @@ export interface Config {
   adminKey: string | undefined;
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /** Background ingestion: jobs this process runs at once, and how long a claimed job's lease lasts. */
+  jobs: { workers: number; leaseSeconds: number };
   embedder: { provider: 'local' | 'openai'; model: string | undefined; dimensions: number | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; chatModel: string | undefined };
   chat: { timeoutMs: number; maxRetries: number; historyTokenBudget: number };
@@ -89,6 +93,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     adminKey: env.RAGSPACE_ADMIN_KEY,
     corsOrigins: env.RAGSPACE_CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [],
     bodyLimitBytes: env.RAGSPACE_BODY_LIMIT_BYTES,
+    // The embedded database runs one statement at a time for everyone: one job at a time there.
+    jobs: { workers: env.RAGSPACE_INGESTION_WORKERS ?? (env.DATABASE_URL ? 2 : 1), leaseSeconds: env.RAGSPACE_JOB_LEASE_SECONDS },
     embedder: { provider: env.EMBEDDER, model: env.EMBEDDING_MODEL, dimensions: env.EMBEDDING_DIMENSIONS },
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, chatModel: env.CHAT_MODEL },
     chat: { timeoutMs: env.CHAT_TIMEOUT_MS, maxRetries: env.CHAT_MAX_RETRIES, historyTokenBudget: env.CHAT_HISTORY_TOKEN_BUDGET },

@@ -14,6 +14,7 @@ import {
   unsupportedMediaType,
   validationError,
 } from '../../errors.ts';
+import { clientErrorForDatabaseFailure } from '../../db/database-errors.ts';
 import type { ErrorResponse } from '../schemas/common.ts';
 
 /** Fastify and plugin errors that are the client's doing, by Fastify error code. */
@@ -46,6 +47,9 @@ export function toClientError(error: unknown, bodyLimitBytes: number): RagspaceE
     return validationError(`Invalid request: ${summary}`, details);
   }
   if (isUniqueViolation(error)) return conflict('This conflicts with an existing resource');
+  // The database went away, filled its disk, or something the request refers to was deleted meanwhile.
+  const databaseFailure = clientErrorForDatabaseFailure(error);
+  if (databaseFailure) return databaseFailure;
   const fastifyError = error as Partial<FastifyError> | null;
   const code = fastifyError?.code;
   if (code && clientErrorCodes[code]) return clientErrorCodes[code](error as FastifyError, bodyLimitBytes);
@@ -73,7 +77,10 @@ export const errorHandlingPlugin = fastifyPlugin<ErrorHandlingOptions>(
     app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const clientError = toClientError(error, bodyLimitBytes);
       if (clientError) {
-        if (clientError.statusCode >= 500) request.log.warn({ code: clientError.code }, clientError.message);
+        if (clientError.statusCode >= 500) {
+          // A database or upstream failure: the log keeps the underlying error, the client gets the code.
+          request.log.warn({ code: clientError.code, err: error instanceof RagspaceError ? undefined : error }, clientError.message);
+        }
         return reply.code(clientError.statusCode).send(errorBody(clientError));
       }
       // The stack goes to the log, never to the client; the request id joins the two.
