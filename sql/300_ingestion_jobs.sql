@@ -36,7 +36,8 @@ CALL ragspace_protect_tenant_table('ingestion_jobs');
 -- old finished jobs; enqueueing, renewing and finishing run as the workspace (ragspace_app).
 GRANT SELECT, UPDATE, DELETE ON ingestion_jobs TO ragspace_admin;
 
--- The head of each workspace's queue, and the jobs running per workspace (the fairness order).
+-- The fairness order: the head of each workspace's queue, its running jobs, its latest start.
 CREATE INDEX ingestion_jobs_queued ON ingestion_jobs (workspace_id, created_at, id) WHERE status = 'queued';
 CREATE INDEX ingestion_jobs_running ON ingestion_jobs (workspace_id, lease_expires_at) WHERE status = 'running';
+CREATE INDEX ingestion_jobs_started ON ingestion_jobs (workspace_id, started_at DESC) WHERE started_at IS NOT NULL;
 CREATE INDEX ingestion_jobs_finished ON ingestion_jobs (finished_at) WHERE finished_at IS NOT NULL;

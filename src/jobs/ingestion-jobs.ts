@@ -185,8 +185,9 @@ async function releaseExpiredLeases(transaction: Queryable, settings: LeaseSetti
 
 /**
  * The workspaces with a job ready to run, fairest first: those running the fewest jobs, then the
- * one whose oldest waiting job is oldest. A workspace with twenty uploads waiting thus gets one
- * slot, not all of them, while another workspace's single upload waits for no more than that.
+ * one served least recently (round robin), then the one whose oldest waiting job is oldest. A
+ * workspace with twenty uploads waiting thus takes turns with the others instead of going first
+ * twenty times, and another workspace's single upload waits for at most one of them per slot.
  */
 async function candidateWorkspaces(transaction: Queryable, now: Date): Promise<string[]> {
   const { rows } = await transaction.query<{ workspaceId: string }>(
@@ -194,13 +195,18 @@ async function candidateWorkspaces(transaction: Queryable, now: Date): Promise<s
        SELECT DISTINCT ON (workspace_id) workspace_id, created_at, id
        FROM ingestion_jobs WHERE status = 'queued' AND run_after <= $1
        ORDER BY workspace_id, created_at, id
-     ),
-     running AS (
-       SELECT workspace_id, count(*) AS running FROM ingestion_jobs WHERE status = 'running' GROUP BY workspace_id
      )
      SELECT h.workspace_id AS "workspaceId"
-     FROM heads h LEFT JOIN running r ON r.workspace_id = h.workspace_id
-     ORDER BY coalesce(r.running, 0), h.created_at, h.id
+     FROM heads h
+     CROSS JOIN LATERAL (
+       SELECT count(*) AS running FROM ingestion_jobs j WHERE j.workspace_id = h.workspace_id AND j.status = 'running'
+     ) busy
+     LEFT JOIN LATERAL (
+       SELECT j.started_at AS last_started FROM ingestion_jobs j
+       WHERE j.workspace_id = h.workspace_id AND j.started_at IS NOT NULL
+       ORDER BY j.started_at DESC LIMIT 1
+     ) served ON true
+     ORDER BY busy.running, served.last_started NULLS FIRST, h.created_at, h.id
      LIMIT 100`,
     [now],
   );

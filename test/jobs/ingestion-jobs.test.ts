@@ -116,6 +116,21 @@ describe('the ingestion job queue', () => {
     expect(claims.map((claim) => claim.job.source)).toEqual(['bulk/0.md', 'urgent.md', 'bulk/1.md', 'bulk/2.md']);
   });
 
+  it('takes turns between workspaces when jobs run one at a time', async () => {
+    const busy = await createTestTenant(database);
+    const quiet = await createTestTenant(database);
+    for (let index = 0; index < 3; index += 1) await enqueueIngestionJob(database, busy, upload(`busy/${index}.md`), roomy, at(index));
+    await enqueueIngestionJob(database, quiet, upload('quiet/0.md'), roomy, at(5));
+    await enqueueIngestionJob(database, quiet, upload('quiet/1.md'), roomy, at(6));
+    const order: string[] = [];
+    for (let step = 0; step < 5; step += 1) {
+      const claimed = (await claimIngestionJob(database, lease, at(10 + step)))!;
+      order.push(claimed.job.source);
+      await succeed(claimed);
+    }
+    expect(order).toEqual(['busy/0.md', 'quiet/0.md', 'busy/1.md', 'quiet/1.md', 'busy/2.md']);
+  });
+
   it("runs no more of a workspace's jobs at once than its plan allows", async () => {
     const tenant = await createTestTenant(database);
     for (const [index, name] of ['a', 'b', 'c'].entries()) await enqueueIngestionJob(database, tenant, upload(`${name}.md`), roomy, at(index - 3));
