@@ -55,7 +55,7 @@ async function firstStart(runtime: Runtime): Promise<FirstStart> {
   return { messages, tryIt };
 }
 
-// Long enough for queued uploads and streaming answers to finish; a second signal stops at once.
+// Long enough for running ingestion jobs and streaming answers to finish; a second signal stops at once.
 const shutdownDeadlineMs = 30_000;
 
 export function registerServeCommand(program: Command): void {
@@ -73,7 +73,7 @@ export function registerServeCommand(program: Command): void {
         for (const message of messages) runtime.logger.info(message);
         process.stdout.write([...messages, `ragspace listening on ${address}`, ...(tryIt ? [tryIt(address)] : []), ''].join('\n'));
         const shutdown = async (signal: string) => {
-          runtime?.logger.info(`${signal}: finishing in-flight requests and queued uploads (send ${signal} again to stop at once)`);
+          runtime?.logger.info(`${signal}: finishing in-flight requests and running ingestion jobs; queued ones stay in the database (send ${signal} again to stop at once)`);
           // A stuck stream must not keep the process up for ever.
           const deadline = setTimeout(() => {
             runtime?.logger.error(`shutdown took longer than ${shutdownDeadlineMs / 1000} s; exiting`);
