@@ -86,14 +86,15 @@ export interface ServerEnvironment {
 }
 
 /**
- * A fresh, migrated database for server processes: a cloned PostgreSQL database, or an embedded
- * data directory whose first-start set-up is already done (so no sample corpora are ingested).
+ * A fresh database for server processes: a cloned PostgreSQL database (migrated, or left for the
+ * servers to migrate), or an embedded data directory whose first start is already done, so no
+ * sample corpora are ingested (that takes a minute here).
  */
-export async function createServerEnvironment(): Promise<ServerEnvironment> {
+export async function createServerEnvironment(options: { migrated?: boolean } = {}): Promise<ServerEnvironment> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'rs-srv-'));
   const dataDirectory = path.join(directory, 'data');
   if (testTier === 'postgres') {
-    const cloned = await clonePostgresDatabase('migrated');
+    const cloned = await clonePostgresDatabase(options.migrated === false ? 'empty' : 'migrated');
     return {
       variables: { DATABASE_URL: cloned.url, RAGSPACE_KEY_PEPPER: serverKeyPepper, RAGSPACE_DATA_DIR: dataDirectory },
       connect: async () => createPostgresDatabase({ connectionString: cloned.url, max: 6 }),
