@@ -3,6 +3,7 @@
 // renewing its lease, and records the outcome. Jobs queued while no process ran are picked up at
 // start; a job whose process died is picked up again when its lease expires, and re-ingesting a
 // version that was already stored is `unchanged`, so a job completes once however often it starts.
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Database } from '../db/database.ts';
 import { clientErrorForDatabaseFailure, isDatabaseUnavailable } from '../db/database-errors.ts';
 import { RagspaceError } from '../errors.ts';
@@ -19,6 +20,7 @@ import {
   retryIngestionJobLater,
   type ClaimedJob,
   type IngestionJob,
+  type IngestionJobResult,
   type JobError,
   type JobUpload,
   type LeaseSettings,
@@ -47,6 +49,8 @@ export interface IngestionJobService {
   /** Stops claiming and waits for the jobs this process is running; queued jobs stay for the next process. */
   close(): Promise<void>;
 }
+
+type Outcome = { result: IngestionJobResult } | { error: JobError } | { retry: JobError };
 
 const defaultBounds: QueueBounds = { maximumWaitingJobs: 100, maximumWaitingBytes: 256 * 1024 * 1024 };
 const pruneIntervalMs = 10 * 60 * 1000;
@@ -102,6 +106,27 @@ export function startIngestionJobs(
     return { code: 'internal_error', message: `Ingestion failed; quote job id ${claimed.job.id} when reporting it` };
   }
 
+  /** Runs the ingestion; what happened, to be recorded. */
+  async function ingest(claimed: ClaimedJob, log: Logger): Promise<Outcome> {
+    try {
+      const stored = await ingestDocument(ingestion, claimed.context, claimed.upload.input, claimed.upload.options);
+      log.info({ status: stored.status, chunkCount: stored.chunkCount }, 'ingestion job succeeded');
+      return { result: { documentId: stored.document.id, status: stored.status, chunkCount: stored.chunkCount } };
+    } catch (error) {
+      // Interrupted by the database: nothing was stored (the write is one transaction), so it runs again later.
+      if (isDatabaseUnavailable(error)) {
+        log.warn({ err: error }, 'ingestion job interrupted by the database; it will be retried');
+        return { retry: jobError(error, claimed) };
+      }
+      return { error: jobError(error, claimed) };
+    }
+  }
+
+  function record(claimed: ClaimedJob, outcome: Outcome): Promise<boolean> {
+    if ('retry' in outcome) return retryIngestionJobLater(database, claimed, outcome.retry, lease, backoffMs(claimed.job.attempts), clock());
+    return finishIngestionJob(database, claimed, outcome, clock());
+  }
+
   async function runJob(claimed: ClaimedJob): Promise<void> {
     const log = logger.child({ jobId: claimed.job.id, workspaceId: claimed.context.workspaceId, attempt: claimed.job.attempts });
     const heartbeat = setInterval(() => {
@@ -112,19 +137,16 @@ export function startIngestionJobs(
         .catch((error: unknown) => log.warn({ err: error }, 'could not renew an ingestion job lease'));
     }, Math.max(10, Math.floor(lease.leaseMs / 3)));
     try {
-      let recorded: boolean;
-      try {
-        const stored = await ingestDocument(ingestion, claimed.context, claimed.upload.input, claimed.upload.options);
-        const result = { documentId: stored.document.id, status: stored.status, chunkCount: stored.chunkCount };
-        recorded = await finishIngestionJob(database, claimed, { result }, clock());
-        log.info({ status: result.status, chunkCount: result.chunkCount }, 'ingestion job succeeded');
-      } catch (error) {
-        if (isDatabaseUnavailable(error)) {
-          // Nothing was stored (the write is one transaction): run it again later.
-          log.warn({ err: error }, 'ingestion job interrupted by the database; it will be retried');
-          recorded = await retryIngestionJobLater(database, claimed, jobError(error, claimed), lease, backoffMs(claimed.job.attempts), clock());
-        } else {
-          recorded = await finishIngestionJob(database, claimed, { error: jobError(error, claimed) }, clock());
+      const outcome = await ingest(claimed, log);
+      // The database may still be coming back (the failure that interrupted the job): a few quick
+      // tries spare the job a wait for its lease to expire.
+      let recorded: boolean | undefined;
+      for (let attempt = 0; recorded === undefined; attempt += 1) {
+        try {
+          recorded = await record(claimed, outcome);
+        } catch (error) {
+          if (!isDatabaseUnavailable(error) || attempt >= 4) throw error;
+          await sleepFor(250 * 2 ** attempt);
         }
       }
       if (!recorded) log.warn('an ingestion job finished after losing its lease; its outcome was not recorded');
