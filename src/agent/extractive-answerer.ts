@@ -96,6 +96,9 @@ export function selectSentences(question: string, chunks: CitableChunk[], maximu
 
 export const noAnswerText = "I could not find an answer to that in this workspace's documents.";
 
+/** Added when a retrieval source (the knowledge graph) could not be reached for this answer. */
+export const partialSourcesNote = '(The knowledge graph could not be reached, so this answer comes from document search alone.)';
+
 /** The answer text: selected sentences, each followed by its citation number. */
 export function composeExtractiveAnswer(sentences: ExtractedSentence[], registry: CitationRegistry): string {
   if (sentences.length === 0) return noAnswerText;
