@@ -5,7 +5,6 @@
 // any transaction opens; the write is one short transaction (the embedded database runs one
 // statement at a time for every tenant), so a failure leaves the previous version whole.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withWorkspace } from '../db/workspace-scope.ts';
 import { isUniqueViolation, notFound, unprocessable, upstreamError, validationError } from '../errors.ts';
@@ -13,6 +12,7 @@ import { pageClauses, cursorTimeColumn, toPage, type Page, type PageRequest } fr
 import { parseInput } from '../tenancy/validation.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { chunkDocument, parseChunkingOptions, type Chunk } from './chunker.ts';
+import { documentInputSchema } from './document-input.ts';
 import type { DocumentListener, StoredChunk, StoredDocument } from './document-events.ts';
 import { toVectorLiteral, type Embedder } from './embedders/embedder.ts';
 import { documentFingerprint } from './fingerprint.ts';
@@ -80,22 +80,6 @@ export interface IngestResult {
   status: IngestStatus;
   chunkCount: number;
 }
-
-const documentInputSchema = z.strictObject({
-  source: z
-    .string()
-    .trim()
-    .min(1)
-    .max(2000)
-    .refine((source) => ![...source].some((character) => character.charCodeAt(0) < 0x20), 'must not contain control characters'),
-  title: z.string().trim().min(1).max(500).optional(),
-  content: z.union([z.string(), z.instanceof(Uint8Array)]),
-  contentType: z.string().trim().min(1).max(200).optional(),
-  metadata: z
-    .record(z.string(), z.unknown())
-    .refine((metadata) => JSON.stringify(metadata).length <= 16_384, 'must be at most 16 KB as JSON')
-    .optional(),
-});
 
 const summaryColumns = `d.id, d.workspace_id AS "workspaceId", d.source, d.title, d.content_type AS "contentType",
   d.content_hash AS "contentHash", d.metadata, d.token_count AS "tokenCount", d.chunk_count AS "chunkCount",

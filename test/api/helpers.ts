@@ -11,7 +11,7 @@ import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
-import { redactedPaths } from '../../src/logger.ts';
+import { loggerOptions } from '../../src/logger.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganizationApiKey } from '../../src/tenancy/organization-keys.ts';
@@ -45,7 +45,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       done();
     },
   });
-  const logger = pino({ level: 'info', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
+  const logger = pino(loggerOptions('info'), sink);
   const config = loadConfig({ RAGSPACE_ADMIN_KEY: adminKey, LOG_LEVEL: 'info', ...options.environment });
   // Small dimensions keep the tests quick; the deployment records them like a first start would.
   const embedder = createLocalEmbedder({ dimensions: 64 });
