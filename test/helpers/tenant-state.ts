@@ -15,30 +15,23 @@ export async function tenantTables(database: Database): Promise<string[]> {
 const rowDigest = (alias: string) =>
   `md5(coalesce(string_agg((to_jsonb(${alias}) - 'last_used_at')::text, ',' ORDER BY (to_jsonb(${alias}) - 'last_used_at')::text), ''))`;
 
-/** table → "row count:digest" for one workspace's rows. */
+/** table → "row count:digest" for one workspace's rows, in one statement. */
 export async function workspaceSnapshot(database: Database, workspaceId: string, tables: readonly string[]): Promise<Record<string, string>> {
+  const columns = tables.map((table) => `(SELECT count(*) || ':' || ${rowDigest('t')} FROM ${table} t WHERE workspace_id = $1) AS "${table}"`);
   return withWorkspace(database, { workspaceId }, async (transaction) => {
-    const snapshot: Record<string, string> = {};
-    for (const table of tables) {
-      const { rows } = await transaction.query<{ state: string }>(
-        `SELECT count(*) || ':' || ${rowDigest('t')} AS state FROM ${table} t WHERE workspace_id = $1`,
-        [workspaceId],
-      );
-      snapshot[table] = rows[0]!.state;
-    }
-    return snapshot;
+    const { rows } = await transaction.query<Record<string, string>>(`SELECT ${columns.join(', ')}`, [workspaceId]);
+    return rows[0]!;
   });
 }
 
-/** Organizations, workspaces and organization keys, as the control plane sees them. */
+/** Organizations, workspaces and organization keys, as the control plane sees them, in one statement. */
 export async function controlPlaneSnapshot(database: Database): Promise<Record<string, string>> {
+  const columns = ['organizations', 'workspaces', 'organization_api_keys'].map(
+    (table) => `(SELECT count(*) || ':' || ${rowDigest('t')} FROM ${table} t) AS "${table}"`,
+  );
   return withControlPlane(database, async (transaction) => {
-    const snapshot: Record<string, string> = {};
-    for (const table of ['organizations', 'workspaces', 'organization_api_keys']) {
-      const { rows } = await transaction.query<{ state: string }>(`SELECT count(*) || ':' || ${rowDigest('t')} AS state FROM ${table} t`);
-      snapshot[table] = rows[0]!.state;
-    }
-    return snapshot;
+    const { rows } = await transaction.query<Record<string, string>>(`SELECT ${columns.join(', ')}`);
+    return rows[0]!;
   });
 }
 
