@@ -3,7 +3,6 @@
 // can store neither (text refuses NUL with 22021; jsonb refuses both with 22P05/22P02) and
 // silently dropping or replacing them would store something the client did not send. JSON values
 // nest at most maximumJsonDepth levels, so no recursive walk (zod, JSON.stringify) can overflow.
-// Model output cannot be refused, so it is repaired instead (toStorableText).
 import { z } from 'zod';
 
 export const maximumJsonDepth = 64;
@@ -60,9 +59,4 @@ export function wellFormedString() {
     const problem = textProblem(text);
     if (problem) context.addIssue({ code: 'custom', message: problem });
   });
-}
-
-/** Text we must store but cannot refuse (a model's answer, its tool arguments): NUL dropped, unpaired surrogates replaced by U+FFFD. */
-export function toStorableText(text: string): string {
-  return text.replaceAll('\u0000', '').replace(unpairedSurrogate, '\uFFFD');
 }
