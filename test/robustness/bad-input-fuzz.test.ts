@@ -201,7 +201,12 @@ describe('robustness: bad input on every route', () => {
       const response = await api.app.inject({ method: request.method, url: request.url, headers: request.headers, payload: request.payload });
       histogram.set(response.statusCode, (histogram.get(response.statusCode) ?? 0) + 1);
       const where = `${request.method} ${request.url.slice(0, 120)} [${request.label}] → ${response.statusCode}`;
-      if (response.statusCode >= 500) serverErrors.push(`${where}: ${response.body.slice(0, 300)}`);
+      if (response.statusCode >= 500) {
+        // The log line of a 500 says what failed; the response only carries its request id.
+        const requestId = String(response.headers['x-request-id']);
+        const logged = api.logLines.find((line) => line.includes(requestId) && line.includes('"level":50'));
+        serverErrors.push(`${where}: ${logged?.slice(0, 600) ?? response.body.slice(0, 300)}`);
+      }
       if (response.statusCode >= 400) {
         const error = response.json() as { error?: { code?: unknown; message?: unknown } };
         if (typeof error.error?.code !== 'string' || typeof error.error.message !== 'string') serverErrors.push(`${where}: not in the error shape: ${response.body.slice(0, 200)}`);
