@@ -10,7 +10,7 @@ import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
-import { redactedPaths } from '../../src/logger.ts';
+import { loggerOptions } from '../../src/logger.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganizationApiKey } from '../../src/tenancy/organization-keys.ts';
@@ -44,7 +44,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       done();
     },
   });
-  const logger = pino({ level: 'info', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
+  const logger = pino(loggerOptions('info'), sink);
   const config = loadConfig({ RAGSPACE_ADMIN_KEY: adminKey, LOG_LEVEL: 'info', ...options.environment });
   // Small dimensions keep the tests quick; the deployment records them like a first start would.
   const embedder = createLocalEmbedder({ dimensions: 64 });
@@ -96,4 +96,22 @@ export async function createOrganizationKey(database: Database, organizationId: 
 
 export function bearer(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
+}
+
+/** A multipart/form-data body: text fields, then optionally one file in the field "file". */
+export function multipart(fields: Record<string, string>, file?: { name: string; type: string; content: string | Buffer }) {
+  const boundary = `----ragspace${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  if (file) {
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`),
+      Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content),
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
