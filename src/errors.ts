@@ -18,6 +18,14 @@ function defineError(code: string, statusCode: number) {
 }
 
 export const validationError = defineError('validation_error', 400);
+/** A request the HTTP layer could not read (malformed request line, headers or framing). */
+export const badRequest = defineError('bad_request', 400);
+/** The client took longer than the configured request or header timeout to send its request. */
+export const requestTimeout = defineError('request_timeout', 408);
+/** A path parameter longer than the router accepts. */
+export const uriTooLong = defineError('uri_too_long', 414);
+/** Request headers larger than the server accepts. */
+export const headersTooLarge = defineError('headers_too_large', 431);
 export const unauthorized = defineError('unauthorized', 401);
 export const forbidden = defineError('forbidden', 403);
 export const insufficientScope = defineError('insufficient_scope', 403);
@@ -27,6 +35,8 @@ export const organizationMismatch = defineError('organization_mismatch', 403);
 export const confirmationMismatch = defineError('confirmation_mismatch', 422);
 /** No route has this method and path (distinct from a missing resource). */
 export const routeNotFound = defineError('route_not_found', 404);
+/** The server is at capacity for CPU work (its worker pool's queue is full); retry later. */
+export const serviceBusy = defineError('service_busy', 503);
 /** A workspace already has as many uploads waiting as it may; retry when some have finished. */
 export const ingestionQueueFull = defineError('ingestion_queue_full', 429);
 export const internalError = defineError('internal_error', 500);

@@ -6,7 +6,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Database } from '../db/database.ts';
 import { clientErrorForDatabaseFailure, isDatabaseUnavailable } from '../db/database-errors.ts';
-import { RagspaceError } from '../errors.ts';
+import { RagspaceError, serviceBusy } from '../errors.ts';
 import { ingestDocument, type IngestionDependencies } from '../ingestion/documents.ts';
 import type { Logger } from '../logger.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
@@ -113,9 +113,10 @@ export function startIngestionJobs(
       log.info({ status: stored.status, chunkCount: stored.chunkCount }, 'ingestion job succeeded');
       return { result: { documentId: stored.document.id, status: stored.status, chunkCount: stored.chunkCount } };
     } catch (error) {
-      // Interrupted by the database: nothing was stored (the write is one transaction), so it runs again later.
-      if (isDatabaseUnavailable(error)) {
-        log.warn({ err: error }, 'ingestion job interrupted by the database; it will be retried');
+      // Interrupted by the database, or the CPU workers were full: nothing was stored (the write is
+      // one transaction), so it runs again later.
+      if (isDatabaseUnavailable(error) || (error instanceof RagspaceError && error.code === serviceBusy.code)) {
+        log.warn({ err: error }, 'ingestion job interrupted; it will be retried');
         return { retry: jobError(error, claimed) };
       }
       return { error: jobError(error, claimed) };
