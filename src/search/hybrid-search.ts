@@ -5,6 +5,7 @@ import { withWorkspace } from '../db/workspace-scope.ts';
 import { hasDirection, toVectorLiteral } from '../ingestion/embedders/embedder.ts';
 import { parseInput } from '../tenancy/validation.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
+import { scheduleVectorIndexCheck } from './vector-index.ts';
 import { filterParameters, parseSearchRequest, toHit, type HitRow, type SearchDependencies, type SearchHit, type SearchRequest } from './search-request.ts';
 
 // Measured on CISI with the local embedder (bench/scenarios/retrieval-quality.ts).
@@ -31,7 +32,7 @@ export async function hybridSearch(
   const queryVector = fusion.vectorWeight > 0 ? await dependencies.embedder.embedQuery(parsed.query) : null;
   // No vector leg for a query without meaning in vector space (only stop words): NaN scores otherwise.
   const embedding = queryVector && hasDirection(queryVector) ? toVectorLiteral(queryVector) : null;
-  return withWorkspace(dependencies.database, context, async (transaction) => {
+  const hits = await withWorkspace(dependencies.database, context, async (transaction) => {
     const { rows } = await transaction.query<HitRow & { score: number; text_score: number | null; vector_score: number | null }>(
       'SELECT * FROM hybrid_search($1, $2, $3::vector, $4, $5::uuid[], $6::jsonb, $7, $8, $9, $10)',
       [
@@ -54,4 +55,6 @@ export async function hybridSearch(
       }),
     );
   });
+  if (embedding) scheduleVectorIndexCheck(dependencies.database, context.workspaceId);
+  return hits;
 }
