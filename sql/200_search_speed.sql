@@ -1,9 +1,12 @@
 -- Faster search with the same isolation and the same scores (issue 10).
 --
--- 1. Vectors stay in the chunk's row (STORAGE MAIN) instead of TOAST: an exact scan or an HNSW
---    heap fetch reads one page per chunk instead of ~3.3 TOAST pages (the first start's
---    ALTER … TYPE vector(D) resets the storage, so ensureDeploymentEmbedder sets it again).
---    Rows written before this migration keep their TOASTed vectors until they are rewritten.
+-- 1. Vectors are stored uncompressed in the chunk's row (STORAGE PLAIN): an exact scan or an
+--    HNSW heap fetch then reads the vector where it lies, instead of de-TOASTing it (~3.3 TOAST
+--    pages a dense vector) or decompressing it (pglz compresses the local embedder's sparse
+--    vectors, and undoing it cost ~40 µs a row). A row must fit in a page, so vectors of more than
+--    1,900 dimensions go out of line uncompressed (EXTERNAL) instead. The first start's
+--    ALTER … TYPE vector(D) resets the storage, so ensureDeploymentEmbedder calls the procedure
+--    below again. Rows written before keep their old storage until they are rewritten.
 -- 2. BM25 reads postings from a covering primary key (index-only scans, no heap page per
 --    posting) and document frequencies from a per-(workspace, lexeme) table kept by the chunk
 --    triggers, instead of counting postings at query time. Scores are unchanged to the last bit:
@@ -15,7 +18,20 @@
 -- BM25 constants (k1 = 1.2, b = 0.75) and the english configuration's stop words are those of
 -- src/search/text-analysis.ts; tests pin the SQL to it.
 
-ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE MAIN;
+CREATE PROCEDURE ragspace_store_vectors_in_rows()
+LANGUAGE plpgsql AS $$
+DECLARE
+  dimensions integer;
+BEGIN
+  SELECT a.atttypmod INTO dimensions FROM pg_attribute a WHERE a.attrelid = 'chunks'::regclass AND a.attname = 'embedding';
+  IF dimensions BETWEEN 1 AND 1900 THEN
+    ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE PLAIN;
+  ELSIF dimensions > 1900 THEN
+    ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE EXTERNAL;
+  END IF;
+END
+$$;
+CALL ragspace_store_vectors_in_rows();
 
 -- The planner and the triggers below see every workspace's rows only while FORCE is off (the
 -- owner has no policy of its own); it is restored before the migration commits.
@@ -184,6 +200,8 @@ CREATE OR REPLACE FUNCTION vector_chunk_scores(
   metadata_filter jsonb DEFAULT NULL
 ) RETURNS TABLE (chunk_id uuid, similarity double precision)
 LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  sort_setting text;
 BEGIN
   IF NOT EXISTS (
     SELECT 1 FROM pg_index i
@@ -211,6 +229,10 @@ BEGIN
   IF current_setting('hnsw.iterative_scan', true) IS NOT NULL THEN
     PERFORM set_config('hnsw.iterative_scan', 'relaxed_order', true);
   END IF;
+  -- The workspace is past the size threshold, so its index answers: without sorts the planner
+  -- cannot prefer reading every row through the btree (its estimates favour that on small tables).
+  sort_setting := current_setting('enable_sort');
+  PERFORM set_config('enable_sort', 'off', true);
   RETURN QUERY EXECUTE format($query$
     SELECT ranked.id, 1 - ranked.distance
     FROM (
@@ -228,5 +250,6 @@ BEGIN
     ORDER BY ranked.distance, ranked.id
   $query$, target_workspace_id)
   USING query_embedding, match_count, document_ids, metadata_filter;
+  PERFORM set_config('enable_sort', sort_setting, true);
 END
 $$;

@@ -125,31 +125,42 @@ export async function dropOrphanedVectorIndexes(database: Database): Promise<num
 }
 
 interface Scheduler {
+  options: VectorIndexOptions;
   lastCheck: Map<string, number>;
-  running: Map<string, Promise<unknown>>;
+  running: Map<string, Promise<VectorIndexOutcome | undefined>>;
 }
 
-// Per-database throttle of the checks searches schedule (a cache of when each workspace was last
-// looked at, not shared behaviour: each Database gets its own).
+// Per-database state of the checks searches schedule (when each workspace was last looked at,
+// and the options), not shared behaviour: each Database gets its own.
 const schedulers = new WeakMap<Database, Scheduler>();
+
+function schedulerOf(database: Database): Scheduler {
+  let scheduler = schedulers.get(database);
+  if (!scheduler) {
+    scheduler = { options: {}, lastCheck: new Map(), running: new Map() };
+    schedulers.set(database, scheduler);
+  }
+  return scheduler;
+}
+
+/** Sets the options of the checks that searches on `database` schedule (tests lower the threshold). */
+export function configureVectorIndexing(database: Database, options: VectorIndexOptions): void {
+  schedulerOf(database).options = options;
+}
 
 /**
  * Called after a vector or hybrid search: checks the workspace's index in the background at most
  * once a minute per workspace in this process. Never throws and never delays the search; a failed
- * build is retried at a later check.
+ * build is retried at a later check. Returns the check it started, if it started one.
  */
-export function scheduleVectorIndexCheck(database: Database, workspaceId: string, options: VectorIndexOptions = {}): Promise<unknown> | undefined {
-  let scheduler = schedulers.get(database);
-  if (!scheduler) {
-    scheduler = { lastCheck: new Map(), running: new Map() };
-    schedulers.set(database, scheduler);
-  }
+export function scheduleVectorIndexCheck(database: Database, workspaceId: string): Promise<VectorIndexOutcome | undefined> | undefined {
+  const scheduler = schedulerOf(database);
   const now = Date.now();
   const last = scheduler.lastCheck.get(workspaceId);
   if (scheduler.running.has(workspaceId) || (last !== undefined && now - last < checkIntervalMs)) return undefined;
   scheduler.lastCheck.set(workspaceId, now);
   const { running } = scheduler;
-  const check = ensureVectorIndex(database, workspaceId, options)
+  const check = ensureVectorIndex(database, workspaceId, scheduler.options)
     .catch(() => undefined)
     .finally(() => running.delete(workspaceId));
   running.set(workspaceId, check);
