@@ -90,16 +90,23 @@ describe('a vector index of its own for a large workspace', () => {
 
     const embedding = toVectorLiteral(await embedder.embedQuery('automatic indexing of documents'));
     // Index scans of the large workspace's index during one search (the counter is the session's, not yet flushed).
-    const scansOf = (context: WorkspaceContext) =>
-      withWorkspace(database, context, async (transaction) => {
-        const scans = async () =>
-          Number((await transaction.query<{ scans: string }>('SELECT pg_stat_get_xact_numscans(to_regclass($1)) AS scans', [name])).rows[0]!.scans);
-        const before = await scans();
-        const { rows: hits } = await transaction.query('SELECT * FROM match_chunks($1, $2::vector, 10)', [context.workspaceId, embedding]);
-        return { hits: hits.length, scans: (await scans()) - before };
-      });
+    const scansOf = (context: WorkspaceContext, settings: Record<string, string> = {}) =>
+      withWorkspace(
+        database,
+        context,
+        async (transaction) => {
+          const scans = async () =>
+            Number((await transaction.query<{ scans: string }>('SELECT pg_stat_get_xact_numscans(to_regclass($1)) AS scans', [name])).rows[0]!.scans);
+          const before = await scans();
+          const { rows: hits } = await transaction.query('SELECT * FROM match_chunks($1, $2::vector, 10)', [context.workspaceId, embedding]);
+          return { hits: hits.length, scans: (await scans()) - before };
+        },
+        settings,
+      );
     // As ragspace_app, with the RLS policy applied: the large workspace's search scans its index.
     expect(await scansOf(large)).toEqual({ hits: 10, scans: 1 });
+    // Generic plans ignore partial indexes; the search statement is planned with the workspace as a literal, so it never gets one.
+    expect(await scansOf(large, { plan_cache_mode: 'force_generic_plan' })).toEqual({ hits: 10, scans: 1 });
     // Another workspace's search never touches it.
     expect((await scansOf(small)).scans).toBe(0);
     // The statement vector_chunk_scores runs, as ragspace_app under RLS, with its settings.
