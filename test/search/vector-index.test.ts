@@ -62,12 +62,12 @@ describe('a vector index of its own for a large workspace', () => {
     cisi = await readCisiText();
     large = await createTestTenant(database);
     small = await createTestTenant(database);
-    expect(await runIngestion(dependencies(), large, cisiItems(cisi, 120, 1, 'large'), chunking)).toMatchObject({ failed: 0 });
+    expect(await runIngestion(dependencies(), large, cisiItems(cisi, 90, 1, 'large'), chunking)).toMatchObject({ failed: 0 });
     expect(await runIngestion(dependencies(), small, cisiItems(cisi, 10, 2, 'small'), chunking)).toMatchObject({ failed: 0 });
-  });
+  }, 600_000);
   afterAll(() => database?.close());
 
-  it('keeps small workspaces exact, without any catalog object, however many there are', async () => {
+  it('keeps small workspaces exact, without any catalog object, however many there are', { timeout: 300_000 }, async () => {
     const before = await chunkIndexes(database);
     for (let index = 0; index < 20; index += 1) {
       const tenant = await createTestTenant(database);
@@ -80,7 +80,7 @@ describe('a vector index of its own for a large workspace', () => {
     expect(await chunkIndexes(database)).toEqual(before);
   });
 
-  it('builds a partial HNSW index on the workspace’s rows only, and its searches use it under RLS', async () => {
+  it('builds a partial HNSW index on the workspace’s rows only, and its searches use it under RLS', { timeout: 300_000 }, async () => {
     expect(await ensureVectorIndex(database, large.workspaceId, { threshold })).toBe('built');
     expect(await vectorIndexState(database, large.workspaceId)).toBe('ready');
     expect(await ensureVectorIndex(database, large.workspaceId, { threshold })).toBe('ready');
@@ -144,22 +144,22 @@ describe('a vector index of its own for a large workspace', () => {
     };
     const before = await snapshot();
     const flooded = await createTestTenant(database);
-    expect(await runIngestion(dependencies(), flooded, cisiItems(cisi, 120, 1, 'flood'), chunking)).toMatchObject({ failed: 0 });
+    expect(await runIngestion(dependencies(), flooded, cisiItems(cisi, 80, 1, 'flood'), chunking)).toMatchObject({ failed: 0 });
     expect(await ensureVectorIndex(database, flooded.workspaceId, { threshold })).toBe('built');
-    expect(await runIngestion(dependencies(), flooded, cisiItems(cisi, 40, 3, 'more'), chunking)).toMatchObject({ failed: 0 });
+    expect(await runIngestion(dependencies(), flooded, cisiItems(cisi, 20, 3, 'more'), chunking)).toMatchObject({ failed: 0 });
     expect(await snapshot()).toEqual(before);
   });
 
   it('drops the index with its workspace, and the indexes of workspaces that are gone', { timeout: 300_000 }, async () => {
     const doomed = await createTestTenant(database);
-    expect(await runIngestion(dependencies(), doomed, cisiItems(cisi, 100, 4, 'doomed'), chunking)).toMatchObject({ failed: 0 });
+    expect(await runIngestion(dependencies(), doomed, cisiItems(cisi, 70, 4, 'doomed'), chunking)).toMatchObject({ failed: 0 });
     expect(await ensureVectorIndex(database, doomed.workspaceId, { threshold })).toBe('built');
     await deleteWorkspace(database, doomed.workspaceId);
     expect(await vectorIndexState(database, doomed.workspaceId)).toBe('none');
 
     // An index whose workspace vanished without its drop (a process that died in between).
     const orphan = await createTestTenant(database);
-    expect(await runIngestion(dependencies(), orphan, cisiItems(cisi, 100, 5, 'orphan'), chunking)).toMatchObject({ failed: 0 });
+    expect(await runIngestion(dependencies(), orphan, cisiItems(cisi, 70, 5, 'orphan'), chunking)).toMatchObject({ failed: 0 });
     expect(await ensureVectorIndex(database, orphan.workspaceId, { threshold })).toBe('built');
     await database.transaction(async (transaction) => {
       await transaction.query("SELECT set_config('role', 'ragspace_admin', true)");
@@ -173,7 +173,7 @@ describe('a vector index of its own for a large workspace', () => {
 
   it('is checked in the background after a search, at most once a minute per workspace', { timeout: 300_000 }, async () => {
     const grown = await createTestTenant(database);
-    expect(await runIngestion(dependencies(), grown, cisiItems(cisi, 100, 6, 'grown'), chunking)).toMatchObject({ failed: 0 });
+    expect(await runIngestion(dependencies(), grown, cisiItems(cisi, 70, 6, 'grown'), chunking)).toMatchObject({ failed: 0 });
     const first = scheduleVectorIndexCheck(database, grown.workspaceId);
     expect(first).toBeDefined();
     expect(scheduleVectorIndexCheck(database, grown.workspaceId)).toBeUndefined();
@@ -184,7 +184,7 @@ describe('a vector index of its own for a large workspace', () => {
   describe.runIf(onPostgres)('on a real PostgreSQL', () => {
     it('builds online: the workspace’s writes and every search go on while the build waits', { timeout: 300_000 }, async () => {
       const growing = await createTestTenant(database);
-      expect(await runIngestion(dependencies(), growing, cisiItems(cisi, 100, 7, 'growing'), chunking)).toMatchObject({ failed: 0 });
+      expect(await runIngestion(dependencies(), growing, cisiItems(cisi, 70, 7, 'growing'), chunking)).toMatchObject({ failed: 0 });
       // A writer elsewhere holds the table: CREATE INDEX CONCURRENTLY waits for it before building.
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
