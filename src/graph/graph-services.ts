@@ -5,7 +5,8 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { GraphExtractor } from './extraction/extractor.ts';
 import { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
-import { createOfflineExtractor } from './extraction/offline-extractor.ts';
+import { offlineExtractorName } from './extraction/offline-extractor.ts';
+import { sharedCpuWorkers } from '../workers/cpu-pool.ts';
 import type { GraphEmbedder } from './embedder.ts';
 import type { GraphStore } from './graph-store.ts';
 import { createGraphIndexer, type GraphIndexer } from './indexing/graph-indexer.ts';
@@ -40,10 +41,15 @@ export interface GraphExtraction {
   contradictionJudge: ContradictionJudge;
 }
 
+/** The offline extractor on the shared CPU worker threads: compromise's tagging must not hold the event loop. */
+function createThreadedOfflineExtractor(): GraphExtractor {
+  return { name: offlineExtractorName, extract: (input) => sharedCpuWorkers().extractGraph(input) };
+}
+
 /** The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else offline. */
 export function createGraphExtraction(config: Pick<Config, 'openai'>): GraphExtraction {
   const { apiKey, baseUrl, chatModel } = config.openai;
-  if (!apiKey && !baseUrl) return { extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+  if (!apiKey && !baseUrl) return { extractor: createThreadedOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
   const modelName = chatModel ?? defaultExtractionModel;
   const model = createGraphChatModel({ model: modelName, apiKey, baseUrl });
   return {
