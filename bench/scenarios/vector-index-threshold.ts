@@ -16,8 +16,8 @@ export const scenario: BenchScenario = {
     withBenchDatabase(context, async ({ database }) => {
       const { log } = context;
       const sizes = sized(context, [500, 1_000, 2_000, 4_000, 8_000], [250, 500, 1_000]);
-      const queries = (await readCisiText()).queries(sized(context, 100, 30));
       const cisi = await readCisiText();
+      const queries = cisi.queries(sized(context, 100, 30));
       const embedder = createLocalEmbedder();
       await ensureDeploymentEmbedder(database, embedder);
       const dependencies = { database, embedder };
@@ -40,8 +40,8 @@ export const scenario: BenchScenario = {
       const rows: Array<Array<string | number>> = [];
       const data = [];
       for (const size of sizes) {
-        while (chunks < size) {
-          await copyWorkspaceRows(database, measured, seedRows);
+        for (let copy = Math.round(chunks / seedRows.chunks.length); chunks < size; copy += 1) {
+          await copyWorkspaceRows(database, measured, seedRows, `#${copy}`);
           chunks += seedRows.chunks.length;
         }
         await database.query('VACUUM ANALYZE');
