@@ -4,7 +4,7 @@
 // tenant's statements for that long). Another workspace of the same size shares the table.
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
-import { dropVectorIndex, ensureVectorIndex, vectorIndexThreshold } from '../../src/search/vector-index.ts';
+import { configureVectorIndexing, dropVectorIndex, ensureVectorIndex, vectorIndexThreshold } from '../../src/search/vector-index.ts';
 import { vectorSearch } from '../../src/search/vector-search.ts';
 import { benchOrganization, copyWorkspaceRows, fillWorkspace, readCisiText, readWorkspaceRows } from '../fixtures/cisi-workspaces.ts';
 import { latencySummary, round, sized, withBenchDatabase, type BenchScenario } from '../scenario.ts';
@@ -20,6 +20,8 @@ export const scenario: BenchScenario = {
       const queries = cisi.queries(sized(context, 100, 30));
       const embedder = createLocalEmbedder();
       await ensureDeploymentEmbedder(database, embedder);
+      // This scenario builds and drops the index itself; searches must not do it behind its back.
+      configureVectorIndexing(database, { automatic: false });
       const dependencies = { database, embedder };
       const addWorkspace = await benchOrganization(database, 'bench-threshold');
       const seed = await addWorkspace('seed');

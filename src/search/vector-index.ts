@@ -32,6 +32,8 @@ const checkIntervalMs = 60_000;
 export interface VectorIndexOptions {
   /** Defaults to vectorIndexThreshold (tests use small workspaces). */
   threshold?: number;
+  /** false: searches schedule no checks (a bench that builds and drops indexes itself). */
+  automatic?: boolean;
 }
 
 export type VectorIndexState = 'none' | 'building' | 'ready' | 'invalid';
@@ -155,6 +157,7 @@ export function configureVectorIndexing(database: Database, options: VectorIndex
  */
 export function scheduleVectorIndexCheck(database: Database, workspaceId: string): Promise<VectorIndexOutcome | undefined> | undefined {
   const scheduler = schedulerOf(database);
+  if (scheduler.options.automatic === false) return undefined;
   const now = Date.now();
   const last = scheduler.lastCheck.get(workspaceId);
   if (scheduler.running.has(workspaceId) || (last !== undefined && now - last < checkIntervalMs)) return undefined;
