@@ -21,7 +21,6 @@ export interface EvalCommandOptions {
   split: string;
   textWeight?: number;
   vectorWeight?: number;
-  rrfK?: number;
   json?: boolean;
 }
 
@@ -52,7 +51,7 @@ export async function runEvalCommand(runtime: Runtime, options: EvalCommandOptio
     );
   }
   const modes: SearchMode[] = options.mode === 'all' ? ['text', 'vector', 'hybrid'] : [options.mode];
-  const hybrid = { textWeight: options.textWeight, vectorWeight: options.vectorWeight, rrfK: options.rrfK };
+  const hybrid = { textWeight: options.textWeight, vectorWeight: options.vectorWeight };
   const evaluations: WorkspaceEvaluation[] = [];
   for (const mode of modes) {
     evaluations.push(
@@ -71,7 +70,7 @@ export async function runEvalCommand(runtime: Runtime, options: EvalCommandOptio
       workspace: { id: context.workspaceId, slug: context.slug },
       dataset: options.dataset,
       embedder: runtime.embedder.name,
-      hybrid: { ...defaultHybridWeights, rrfK: 60, ...Object.fromEntries(Object.entries(hybrid).filter(([, value]) => value !== undefined)) },
+      hybrid: { ...defaultHybridWeights, ...Object.fromEntries(Object.entries(hybrid).filter(([, value]) => value !== undefined)) },
       results: evaluations.map(({ perQuery: _perQuery, ...evaluation }) => evaluation),
     },
     () =>
@@ -102,7 +101,6 @@ export function registerEvalCommand(program: Command): void {
     .option('--split <name>', 'which qrels file to use', 'test')
     .option('--text-weight <w>', `hybrid: weight of the BM25 leg (default ${defaultHybridWeights.textWeight})`, parseWeight)
     .option('--vector-weight <w>', `hybrid: weight of the vector leg (default ${defaultHybridWeights.vectorWeight})`, parseWeight)
-    .option('--rrf-k <k>', 'hybrid: the RRF constant (default 60)', positive)
     .option('--json', 'print JSON')
     .action(
       runWithRuntime<EvalCommandOptions, []>(async (runtime, options) => {
