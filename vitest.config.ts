@@ -28,7 +28,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: more workers only thrash.
     maxWorkers: 2,
-    globalSetup: ['test/setup/postgres-tier.ts'],
+    globalSetup: ['test/setup/build.ts', 'test/setup/postgres-tier.ts'],
     projects: [
       {
         extends: true as const,

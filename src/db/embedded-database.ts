@@ -5,12 +5,13 @@
 // process, the owner included, then talks to it through that socket with the pg driver, so
 // the owner never runs a statement in-process behind a socket client's open transaction
 // (PGlite has one backend session; an in-process query would run inside that transaction).
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Database } from './database.ts';
+import { ensurePrivateDirectory, restrictTree } from './private-directory.ts';
 import { createPgliteInstance } from './pglite-database.ts';
 import { createPostgresDatabase } from './postgres-database.ts';
 
@@ -99,7 +100,7 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
       `RAGSPACE_DATA_DIR is too long for a Unix socket (${socketPath}); choose a shorter path`,
     );
   }
-  await mkdir(dataDirectory, { recursive: true, mode: 0o700 });
+  await ensurePrivateDirectory(dataDirectory);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
@@ -130,7 +131,9 @@ async function becomeOwner(
   log: (message: string) => void,
 ): Promise<EmbeddedDatabase> {
   await rm(socketPath, { force: true });
-  const instance = await createPgliteInstance(path.join(dataDirectory, 'pgdata'));
+  const pgdata = path.join(dataDirectory, 'pgdata');
+  const instance = await createPgliteInstance(pgdata);
+  await restrictTree(pgdata);
   // maxConnections above 1 makes the server multiplex clients, each keeping its transaction.
   const server = new PGLiteSocketServer({ db: instance, path: socketPath, maxConnections: 64 });
   await server.start();
