@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 const embeddedOrDatabaseFree = [
   'test/config.test.ts',
   'test/api/in-process-queues.test.ts',
+  'test/db/data-directory.test.ts',
   'test/db/embedded-sharing.test.ts',
   'test/graph/graph-units.test.ts',
   'test/graph/neo4j-cypher.test.ts',

@@ -9,10 +9,9 @@ import { open, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Database } from './database.ts';
 import { ensurePrivateDirectory, restrictTree } from './private-directory.ts';
-import { createPgliteInstance } from './pglite-database.ts';
 import { createPostgresDatabase } from './postgres-database.ts';
 
 // pg connects to `${host}/.s.PGSQL.${port}` when host is a directory.
@@ -131,9 +130,14 @@ async function becomeOwner(
   log: (message: string) => void,
 ): Promise<EmbeddedDatabase> {
   await rm(socketPath, { force: true });
-  const pgdata = path.join(dataDirectory, 'pgdata');
-  const instance = await createPgliteInstance(pgdata);
-  await restrictTree(pgdata);
+  // Loaded only by the owner: the processes that connect through the socket never need PGlite.
+  const [{ PGLiteSocketServer }, { createPgliteInstance }] = await Promise.all([
+    import('@electric-sql/pglite-socket'),
+    import('./pglite-database.ts'),
+  ]);
+  const instance = await createPgliteInstance(path.join(dataDirectory, 'pgdata'));
+  // PGlite's template files are 0666 whatever the umask; the key files may have been opened up since.
+  await restrictTree(dataDirectory);
   // maxConnections above 1 makes the server multiplex clients, each keeping its transaction.
   const server = new PGLiteSocketServer({ db: instance, path: socketPath, maxConnections: 64 });
   await server.start();
