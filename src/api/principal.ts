@@ -3,6 +3,7 @@
 // credential cache (no query once a key has been seen; revocations reach every process within a
 // second) and compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/database.ts';
 import { createCredentialCache, type CredentialCache } from '../tenancy/credential-cache.ts';
 import { credentialAccepts, recordCredentialUse, type StoredCredential } from '../tenancy/credentials.ts';
@@ -47,6 +48,12 @@ export interface PrincipalResolverOptions {
   lastUsedIntervalSeconds: number;
   /** The cache of keys seen (default: one of this resolver's own, polling with default settings). */
   credentials?: CredentialCache;
+  /**
+   * A refusal is answered no sooner than this many milliseconds after the check began (default 5),
+   * so its timing does not tell whether the key's prefix exists, even the first time a prefix is
+   * presented and has to be looked up in the database (longer when a row is found).
+   */
+  refusalFloorMs?: number;
   onPollError?: (error: unknown) => void;
 }
 
@@ -86,15 +93,25 @@ function principalOf(credential: StoredCredential): Principal {
 
 const credentialIdPrefixes = { rsp: 'platform-key', rso: 'organization-key', rsk: 'workspace-key' } as const;
 
+const defaultRefusalFloorMs = 5;
+
 /** Resolves a presented key to a principal, or null. Start with resolver.refresh() or let the cache poll. */
 export function createPrincipalResolver(options: PrincipalResolverOptions): PrincipalResolver {
   const { database, pepper, adminKey, lastUsedIntervalSeconds: interval } = options;
   const adminDigest = adminKey === undefined ? undefined : digest(adminKey);
   const credentials = options.credentials ?? createCredentialCache({ database, onPollError: options.onPollError });
   credentials.start();
+  const refusalFloorMs = options.refusalFloorMs ?? defaultRefusalFloorMs;
+
+  async function refuse(startedAt: number): Promise<null> {
+    const remaining = startedAt + refusalFloorMs - performance.now();
+    if (remaining > 0) await sleep(remaining);
+    return null;
+  }
 
   return {
     async resolve(presented) {
+      const startedAt = performance.now();
       // Always compare, so the timing does not tell whether an admin key is configured.
       const adminMatches = timingSafeEqual(digest(presented), adminDigest ?? digest(`${presented}\u0000not-configured`));
       if (adminDigest && adminMatches) {
@@ -102,7 +119,7 @@ export function createPrincipalResolver(options: PrincipalResolverOptions): Prin
       }
       const parsed = parseKey(presented);
       const credential = parsed ? await credentials.find(parsed.kind, parsed.prefix) : null;
-      if (!credentialAccepts(pepper, presented, credential) || !credential) return null;
+      if (!credentialAccepts(pepper, presented, credential) || !credential) return refuse(startedAt);
       const recordUse = isStale(credential.lastUsedAt, interval)
         ? async () => {
             await recordCredentialUse(database, credential, interval);

@@ -107,8 +107,14 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
 
   const isFresh = () => !closed && Date.now() - lastPollStartedAt <= maxStalenessMs;
 
+  function pollInBackground(): void {
+    pollOnce().catch((error: unknown) => options.onPollError?.(error));
+  }
+
   return {
     async find(kind, prefix) {
+      // A busy process polls from here too: timers wait while every request is answered without I/O.
+      if (timer && Date.now() - lastPollStartedAt >= pollIntervalMs) pollInBackground();
       if (isFresh()) {
         const key = keys.get(prefix);
         if (key) return key;
@@ -129,11 +135,9 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     },
     start() {
       if (timer || closed) return;
-      timer = setInterval(() => {
-        pollOnce().catch((error: unknown) => options.onPollError?.(error));
-      }, pollIntervalMs);
+      timer = setInterval(pollInBackground, pollIntervalMs);
       timer.unref();
-      pollOnce().catch((error: unknown) => options.onPollError?.(error));
+      pollInBackground();
     },
     async close() {
       closed = true;
