@@ -149,3 +149,37 @@ describe.runIf(onPostgres)('ragspace serve with DATABASE_URL', () => {
     }
   });
 });
+
+describe.runIf(onPglite)('ragspace serve on the embedded database', () => {
+  let cli: CliEnvironment;
+  beforeAll(async () => {
+    cli = await createCliEnvironment();
+  });
+  afterAll(() => cli.close());
+
+  it('issues a platform key once, and says so when the key in its file no longer works', async () => {
+    // A tenant exists already, so the start skips the sample corpora.
+    expect((await runCli(['init', '--json'], cli.environment)).exitCode).toBe(0);
+    const keyFile = path.join(cli.environment.RAGSPACE_DATA_DIR!, 'bootstrap-key');
+    const first = await startServer(cli.environment);
+    try {
+      expect(first.output()).toContain('A platform key (admin of every organization and workspace) is in');
+      expect(first.output()).toContain(`-H "Authorization: Bearer $(cat ${keyFile})"`);
+      const key = (await readFile(keyFile, 'utf8')).trim();
+      expect((await fetch(`${first.url}/organizations`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+
+    // Rotated elsewhere (printed, not written): the file now holds a revoked key.
+    expect((await runCli(['platform-key', 'rotate', '--print'], cli.environment)).exitCode).toBe(0);
+    const second = await startServer(cli.environment);
+    try {
+      expect(second.output()).toContain('holds no valid platform key (missing, revoked or rotated away); issue a new one with `ragspace platform-key rotate`');
+      expect(second.output()).not.toContain('A platform key (admin');
+      expect(second.output()).not.toContain('curl');
+    } finally {
+      await second.stop();
+    }
+  });
+});
