@@ -1,25 +1,22 @@
-// How long the `ragspace` command and `npm start` take to start (issue 10), on both tiers:
+// How long the `ragspace` command and `npm start` take to start (issue 10), on each tier:
 // - `ragspace org list` while a server process holds the embedded database (the CLI connects
 //   through its socket), cold on an existing data directory (it opens PGlite itself), and against
-//   a real PostgreSQL (TEST_DATABASE_URL); wall time, the process's CPU time and peak memory;
-// - `npm start` on an existing data directory (or DATABASE_URL): time until GET /health answers.
+//   a real PostgreSQL (the harness's database); wall time, the process's CPU time and peak memory;
+// - `npm start` on an existing data directory (or DATABASE_URL): time until GET /health answers,
+//   and the CPU time npm and the server used until then.
 // Baselines from the same run: a bare `node -e 0`, and the same command compiled at run time by
-// tsx as bin/ragspace.js did before. Wall times depend on what else the machine runs (the load
+// tsx as bin/ragspace.js did before. Wall times stretch with what else the machine runs (the load
 // average is printed); CPU times much less.
-//
-// Standalone: node --import tsx bench/scenarios/cli-startup.ts [--runs 7]
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { numberArgument, percentile, round, type BenchScenario, type ScenarioReport } from '../scenario.ts';
-import { createScratchPostgres } from '../support/scratch-postgres.ts';
+import { percentile, round, sized, type BenchScenario, type ScenarioContext, type ScenarioReport } from '../scenario.ts';
 import { measureNode, measureRagspace, startServer, type ProcessRun, type StartedServer } from '../support/processes.ts';
 
 const pepper = 'bench-cli-startup-pepper-0123456789abcdef';
 
 interface Measured {
-  tier: 'pglite' | 'postgres' | '-';
+  tier: 'pglite' | 'postgres';
   what: string;
   wallMs: number;
   cpuMs?: number;
@@ -86,13 +83,10 @@ async function measurePglite(runs: number, log: (message: string) => void): Prom
   }
 }
 
-async function measurePostgres(runs: number, log: (message: string) => void): Promise<Measured[]> {
-  const database = await createScratchPostgres();
-  if (!database) {
-    log('postgres: TEST_DATABASE_URL is not set; the real-PostgreSQL tier is skipped');
-    return [];
-  }
-  const environment = { DATABASE_URL: database.url, RAGSPACE_KEY_PEPPER: pepper };
+async function measurePostgres(context: ScenarioContext, runs: number, log: (message: string) => void): Promise<Measured[]> {
+  const database = await context.openDatabase();
+  const { connectionString } = await database.poolConfig(1);
+  const environment = { DATABASE_URL: connectionString!, RAGSPACE_KEY_PEPPER: pepper };
   try {
     log('postgres: first tenant (migrations run here)');
     await measureRagspace(['init', '--json'], environment);
@@ -103,7 +97,7 @@ async function measurePostgres(runs: number, log: (message: string) => void): Pr
     results.push({ tier: 'postgres', what: 'npm start → GET /health 200', ...serve, goal: { wallMs: 5000 } });
     return results;
   } finally {
-    await database.drop();
+    await database.close();
   }
 }
 
@@ -115,15 +109,14 @@ function goalCell(measured: Measured): string {
   return `${goal}: ${wallMet && cpuMet ? 'met' : 'NOT met'}`;
 }
 
-export async function measureCliStartup(options: { runs?: number; log?: (message: string) => void } = {}): Promise<ScenarioReport> {
-  const runs = options.runs ?? 7;
-  const log = options.log ?? (() => undefined);
+async function measureCliStartup(context: ScenarioContext): Promise<ScenarioReport> {
+  const runs = sized(context, 7, 3);
+  const log = (message: string) => context.log(message);
   const loadBefore = os.loadavg()[0]!;
-  const bare = summarise('-', 'node -e 0 (a bare Node process)', await repeat(runs, () => measureNode(['-e', '0'], {})));
-  const measured = [bare, ...(await measurePglite(runs, log)), ...(await measurePostgres(runs, log))];
+  const bare = summarise(context.tier, 'node -e 0 (a bare Node process)', await repeat(runs, () => measureNode(['-e', '0'], {})));
+  const measured = [bare, ...(context.tier === 'pglite' ? await measurePglite(runs, log) : await measurePostgres(context, runs, log))];
   const loadAfter = os.loadavg()[0]!;
   const rows = measured.map((entry) => [
-    entry.tier,
     entry.what,
     round(entry.wallMs / 1000, 2),
     entry.cpuMs === undefined ? '' : round(entry.cpuMs / 1000, 2),
@@ -132,22 +125,17 @@ export async function measureCliStartup(options: { runs?: number; log?: (message
     goalCell(entry),
   ]);
   return {
-    table: { columns: ['tier', 'measured', 'wall s (p50)', 'CPU s (p50)', 'peak MiB', 'wall / bare node', 'goal'], rows },
+    table: { columns: ['measured', 'wall s (p50)', 'CPU s (p50)', 'peak MiB', 'wall / bare node', 'goal'], rows },
     data: { runs, loadAverage: { before: round(loadBefore, 1), after: round(loadAfter, 1) }, cores: os.cpus().length, measured },
     notes: [
       `${runs} runs each (npm start: ${Math.max(3, Math.ceil(runs / 2))}); medians. Load average ${round(loadBefore, 1)} before, ${round(loadAfter, 1)} after, on ${os.cpus().length} cores: wall times stretch with the load, CPU times much less.`,
-      'CPU is the measured process\'s own (all threads: PGlite\'s WebAssembly compiles in the background), from process.resourceUsage() at exit.',
+      "CPU is the measured process's own (all its threads), from process.resourceUsage() at exit; for npm start, npm's and the server's until /health answered.",
     ],
   };
 }
 
 export const scenario: BenchScenario = {
   name: 'cli-startup',
-  description: 'start-up of `ragspace <command>` (server running, cold, real PostgreSQL) and of `npm start` until /health, both tiers',
-  run: (context) => measureCliStartup({ runs: numberArgument('runs'), log: context.log }),
+  description: 'start-up of `ragspace <command>` (server running, cold, real PostgreSQL) and of `npm start` until /health',
+  run: measureCliStartup,
 };
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const report = await measureCliStartup({ runs: numberArgument('runs'), log: (message) => process.stderr.write(`${message}\n`) });
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-}

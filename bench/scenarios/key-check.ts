@@ -4,18 +4,12 @@
 // - whether the answer's timing tells an unknown key prefix from a known prefix with a wrong
 //   secret: interleaved, for prefixes already seen (the cache answers) and for prefixes never seen
 //   before (one database lookup each).
-//
-// Standalone: node --import tsx bench/scenarios/key-check.ts [--checks 3000]
 import { randomBytes } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { createPrincipalResolver, type PrincipalResolver } from '../../src/api/principal.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { migrate } from '../../src/db/migrations.ts';
-import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
-import { createPostgresDatabase } from '../../src/db/postgres-database.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
@@ -25,11 +19,9 @@ import { createCredentialCache } from '../../src/tenancy/credential-cache.ts';
 import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
-import { numberArgument, percentile, round, type BenchScenario, type ScenarioReport } from '../scenario.ts';
-import { createScratchPostgres } from '../support/scratch-postgres.ts';
+import { percentile, round, sized, withBenchDatabase, type BenchScenario, type ScenarioContext, type ScenarioReport } from '../scenario.ts';
 
 const pepper = 'bench-key-check-pepper-0123456789abcdef01';
-const probedPrefixes = 300;
 
 interface Timing {
   p25: number;
@@ -85,8 +77,13 @@ interface TierResult {
   refusedFirstTimeWithoutFloor: { knownPrefix: Timing; unknownPrefix: Timing };
 }
 
-async function measureTier(tier: TierResult['tier'], database: Database, checks: number, log: (message: string) => void): Promise<TierResult> {
-  await migrate(database);
+async function measureTier(
+  tier: TierResult['tier'],
+  database: Database,
+  sizes: { checks: number; probedPrefixes: number },
+  log: (message: string) => void,
+): Promise<TierResult> {
+  const { checks, probedPrefixes } = sizes;
   const embedder = createLocalEmbedder({ dimensions: 64 });
   await ensureDeploymentEmbedder(database, embedder);
   const organization = await createOrganization(database, { name: `Bench keys ${tier}` });
@@ -167,51 +164,31 @@ async function measureTier(tier: TierResult['tier'], database: Database, checks:
   }
 }
 
-function refusalRow(tier: string, label: string, refusals: { knownPrefix: Timing; unknownPrefix: Timing }): Array<string | number> {
+function refusalRow(label: string, refusals: { knownPrefix: Timing; unknownPrefix: Timing }): Array<string | number> {
   const cell = (timing: Timing) => `${timing.p50} (${timing.p25}–${timing.p75})`;
-  return [tier, label, cell(refusals.knownPrefix), cell(refusals.unknownPrefix), round(refusals.knownPrefix.p50 - refusals.unknownPrefix.p50, 1)];
+  return [label, cell(refusals.knownPrefix), cell(refusals.unknownPrefix), round(refusals.knownPrefix.p50 - refusals.unknownPrefix.p50, 1)];
 }
 
-export async function measureKeyCheck(options: { checks?: number; log?: (message: string) => void } = {}): Promise<ScenarioReport> {
-  const checks = options.checks ?? 3000;
-  const log = options.log ?? (() => undefined);
-  const results: TierResult[] = [];
-  const memory = await createMemoryDatabase();
-  try {
-    results.push(await measureTier('pglite', memory, checks, log));
-  } finally {
-    await memory.close();
-  }
-  const scratch = await createScratchPostgres();
-  if (scratch) {
-    const database = createPostgresDatabase({ connectionString: scratch.url, max: 4 });
-    try {
-      results.push(await measureTier('postgres', database, checks, log));
-    } finally {
-      await database.close();
-      await scratch.drop();
-    }
-  } else {
-    log('postgres: TEST_DATABASE_URL is not set; the real-PostgreSQL tier is skipped');
-  }
-  const rows = results.flatMap((result) => [
-    [result.tier, 'key check, valid key (µs p50 / p99)', `${result.validKey.cached.p50} / ${result.validKey.cached.p99}`, `${result.validKey.uncached.p50} / ${result.validKey.uncached.p99}`, round(result.validKey.cached.p50 / result.validKey.uncached.p50, 3)],
+async function measureKeyCheck(context: ScenarioContext): Promise<ScenarioReport> {
+  const sizes = { checks: sized(context, 3000, 400), probedPrefixes: sized(context, 300, 60) };
+  const result = await withBenchDatabase(context, (bench) => measureTier(bench.tier, bench.database, sizes, (message) => context.log(message)));
+  const rows = [
+    ['key check, valid key (µs p50 / p99)', `${result.validKey.cached.p50} / ${result.validKey.cached.p99}`, `${result.validKey.uncached.p50} / ${result.validKey.uncached.p99}`, round(result.validKey.cached.p50 / result.validKey.uncached.p50, 3)],
     [
-      result.tier,
       'GET /workspaces/:id, 200 (µs p50 / p99); with every check from the database, p50 ≈',
       `${result.request.p50} / ${result.request.p99}`,
       round(result.request.p50 - result.validKey.cached.p50 + result.validKey.uncached.p50, 1),
       round(result.request.p50 / (result.request.p50 - result.validKey.cached.p50 + result.validKey.uncached.p50), 3),
     ],
-    refusalRow(result.tier, '401, prefix seen before: known prefix + wrong secret vs unknown prefix (µs p50, p25–p75)', result.refusedSeen),
-    refusalRow(result.tier, 'refused, prefix never seen: known prefix + wrong secret vs unknown prefix (µs p50, p25–p75)', result.refusedFirstTime),
-    refusalRow(result.tier, 'the same without the 5 ms refusal floor (the database lookup alone)', result.refusedFirstTimeWithoutFloor),
-  ]);
+    refusalRow('401, prefix seen before: known prefix + wrong secret vs unknown prefix (µs p50, p25–p75)', result.refusedSeen),
+    refusalRow('refused, prefix never seen: known prefix + wrong secret vs unknown prefix (µs p50, p25–p75)', result.refusedFirstTime),
+    refusalRow('the same without the 5 ms refusal floor (the database lookup alone)', result.refusedFirstTimeWithoutFloor),
+  ];
   return {
-    table: { columns: ['tier', 'measured', 'cached / known', 'database / unknown', 'ratio, or difference µs'], rows },
-    data: { checks, probedPrefixes, results },
+    table: { columns: ['measured', 'cached / known', 'database / unknown', 'ratio, or difference µs'], rows },
+    data: { ...sizes, result },
     notes: [
-      `${checks} checks per measurement, interleaved; ${probedPrefixes} first-time probes of each kind.`,
+      `${sizes.checks} checks per measurement, interleaved; ${sizes.probedPrefixes} first-time probes of each kind.`,
       'Row 1: the cache against a resolver whose every check goes to the database (the behaviour before the cache); last column cached ÷ database. Row 2: a whole request with the cache, and the same plus the difference of row 1 (the request as it was).',
       'Rows 3–5: known prefix with a wrong secret against an unknown prefix; last column the difference of the medians (µs). Once a prefix has been seen both are answered from memory by the same code path (HMAC and a constant-time comparison against the stored or a dummy hash). The first time, the database is asked, which takes longer when a row is found; a refusal is therefore answered no sooner than 5 ms after the check began (row 4), and row 5 shows what that floor hides.',
     ],
@@ -220,11 +197,6 @@ export async function measureKeyCheck(options: { checks?: number; log?: (message
 
 export const scenario: BenchScenario = {
   name: 'key-check',
-  description: 'API key check with and without the key cache, and the timing of unknown prefixes against known prefixes with a wrong secret, both tiers',
-  run: (context) => measureKeyCheck({ checks: numberArgument('checks'), log: context.log }),
+  description: 'API key check with and without the key cache, and the timing of unknown prefixes against known prefixes with a wrong secret',
+  run: measureKeyCheck,
 };
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const report = await measureKeyCheck({ checks: numberArgument('checks'), log: (message) => process.stderr.write(`${message}\n`) });
-  process.stdout.write(`${JSON.stringify(report.table, null, 2)}\n`);
-}

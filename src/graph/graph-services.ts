@@ -2,12 +2,14 @@
 // (an OpenAI-compatible model when one is configured, else the offline extractor). A configured
 // provider is never silently replaced: a Neo4j that cannot be reached fails start-up.
 //
-// The Neo4j driver, LangChain and compromise take seconds to load, so they are imported only when
-// the configuration uses them, and the extraction only when the first document is indexed.
+// The Neo4j driver and LangChain take seconds to load, so they are imported only when the
+// configuration uses them, and the extraction only when the first document is indexed; the
+// offline extractor (compromise) runs on the CPU worker threads and is never loaded here.
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { DocumentListener } from '../ingestion/document-events.ts';
-import type { GraphExtractor } from './extraction/extractor.ts';
+import { sharedCpuWorkers } from '../workers/cpu-pool.ts';
+import { offlineExtractorName, type GraphExtractor } from './extraction/extractor.ts';
 import type { GraphEmbedder } from './embedder.ts';
 import type { GraphStore } from './graph-store.ts';
 import type { ContradictionJudge } from './indexing/contradictions.ts';
@@ -41,15 +43,17 @@ export interface GraphExtraction {
   contradictionJudge: ContradictionJudge;
 }
 
+/** The offline extractor on the shared CPU worker threads: compromise's tagging must not hold the event loop. */
+function createThreadedOfflineExtractor(): GraphExtractor {
+  return { name: offlineExtractorName, extract: (input) => sharedCpuWorkers().extractGraph(input) };
+}
+
 /** The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else offline. */
 export async function createGraphExtraction(config: Pick<Config, 'openai'>): Promise<GraphExtraction> {
   const { apiKey, baseUrl, chatModel } = config.openai;
   if (!apiKey && !baseUrl) {
-    const [{ createOfflineExtractor }, { createRuleContradictionJudge }] = await Promise.all([
-      import('./extraction/offline-extractor.ts'),
-      import('./indexing/contradictions.ts'),
-    ]);
-    return { extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+    const { createRuleContradictionJudge } = await import('./indexing/contradictions.ts');
+    return { extractor: createThreadedOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
   }
   const { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } = await import('./extraction/llm-extraction.ts');
   const modelName = chatModel ?? defaultExtractionModel;

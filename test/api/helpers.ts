@@ -5,8 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { createOfflineExtractor } from '../../src/graph/extraction/offline-extractor.ts';
-import { createRuleContradictionJudge } from '../../src/graph/indexing/contradictions.ts';
+import { createGraphExtraction } from '../../src/graph/graph-services.ts';
 import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
@@ -52,12 +51,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   await ensureDeploymentEmbedder(database, embedder);
   // The real graph stack: postgres store and the offline extractor, told about documents as the server does.
   const graphStore = createPostgresGraphStore(database);
-  const graphIndexer = createGraphIndexer({
-    store: graphStore,
-    embedder,
-    extractor: createOfflineExtractor(),
-    contradictionJudge: createRuleContradictionJudge(),
-  });
+  const graphIndexer = createGraphIndexer({ store: graphStore, embedder, ...(await createGraphExtraction(config)) });
   const runtime: Runtime = {
     config,
     logger,

@@ -31,7 +31,8 @@ describe('the embedded data directory', () => {
   afterAll(() => rm(scratch, { recursive: true, force: true }));
 
   it('ends up 0700 with every file 0600, though the user made it 0755 and PGlite writes files 0666', async () => {
-    const result = await runCli(['org', 'create', '--name', 'Private'], { RAGSPACE_DATA_DIR: dataDirectory });
+    // The first run creates the database (initdb in WebAssembly): slow on a busy machine.
+    const result = await runCli(['org', 'create', '--name', 'Private'], { RAGSPACE_DATA_DIR: dataDirectory }, undefined, { timeoutMs: 170_000 });
     expect(result.exitCode, result.stderr).toBe(0);
     expect((await stat(dataDirectory)).mode & 0o777).toBe(0o700);
     expect((await readdir(path.join(dataDirectory, 'pgdata'))).length).toBeGreaterThan(10);
