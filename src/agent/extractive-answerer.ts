@@ -1,7 +1,7 @@
 // The offline answerer: no language model, so it answers with the retrieved sentences that best
 // match the question, each cited. Honest about what it is: responses say model "extractive".
 import { stemmer } from 'stemmer';
-import { englishStopWords } from '../ingestion/embedders/stop-words.ts';
+import { englishStopWords } from '../search/text-analysis.ts';
 import type { CitableChunk, CitationRegistry } from './citations.ts';
 
 export interface ExtractedSentence {

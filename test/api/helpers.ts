@@ -54,7 +54,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   await ensureDeploymentEmbedder(database, embedder);
   // The real graph stack: postgres store and the offline extractor, told about documents as the server does.
   const graphStore = options.graphStore ?? createPostgresGraphStore(database);
-  const graphIndexer = createGraphIndexer({ store: graphStore, embedder, ...createGraphExtraction(config) });
+  const graphIndexer = createGraphIndexer({ store: graphStore, embedder, ...(await createGraphExtraction(config)) });
   const runtime: Runtime = {
     config,
     logger,

@@ -31,7 +31,7 @@ export const workspaceRoutes: RouteModule = async (app, { runtime }) => {
   });
 
   app.delete('/workspaces/:id', {
-    config: { access: access.workspace('admin') },
+    config: { access: access.workspace('admin'), revokesCredentials: true },
     schema: {
       tags,
       summary: 'Delete a workspace and all its documents, chunks, graph, agents, sessions, keys and ingestion jobs (admin; irreversible)',
