@@ -9,7 +9,7 @@ import type { Database } from '../../src/db/database.ts';
 import { openEmbeddedDatabase } from '../../src/db/embedded-database.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { createPostgresDatabase } from '../../src/db/postgres-database.ts';
-import { bootstrapDefaultTenant } from '../../src/tenancy/bootstrap.ts';
+import { ensureFirstTenant } from '../../src/tenancy/bootstrap.ts';
 import { clonePostgresDatabase } from './database.ts';
 import { testTier } from './test-tier.ts';
 
@@ -107,7 +107,8 @@ export async function createServerEnvironment(options: { migrated?: boolean } = 
   const owner = await openEmbeddedDatabase({ dataDirectory });
   try {
     await migrate(owner);
-    await bootstrapDefaultTenant(owner, serverKeyPepper, dataDirectory);
+    // The first start then finds its tenant and skips the sample corpora.
+    await ensureFirstTenant(owner, { planId: 'enterprise' });
   } finally {
     await owner.close();
   }
