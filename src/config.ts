@@ -40,6 +40,11 @@ const environmentSchema = z.object({
   RAGSPACE_SIGNUPS_PER_HOUR: positiveInteger(5),
   RAGSPACE_METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   RAGSPACE_METRICS_WORKSPACE_LABELS: flag,
+  RAGSPACE_INGESTION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  RAGSPACE_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  RAGSPACE_REQUEST_TIMEOUT_MS: positiveInteger(60_000),
+  RAGSPACE_HEADERS_TIMEOUT_MS: positiveInteger(10_000),
+  RAGSPACE_MAX_CONNECTIONS: positiveInteger(1_000),
   EMBEDDER: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: optionalString,
   EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().max(16000).optional(),
@@ -78,6 +83,10 @@ export interface Config {
   };
   signup: { open: boolean; perAddressPerHour: number };
   metrics: { token: string | undefined; workspaceLabels: boolean };
+  /** Background ingestion: jobs this process runs at once, and how long a claimed job's lease lasts. */
+  jobs: { workers: number; leaseSeconds: number };
+  /** How long a client may take to send a whole request, and its headers; and how many connections are open at most. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; maxConnections: number };
   embedder: { provider: 'local' | 'openai'; model: string | undefined; dimensions: number | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; chatModel: string | undefined };
   chat: { timeoutMs: number; maxRetries: number; historyTokenBudget: number };
@@ -104,6 +113,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       'Invalid environment:\n  RAGSPACE_KEY_PEPPER: required when DATABASE_URL is set (a random secret of at least 32 characters; every server process must share it)',
     );
   }
+  if (env.RAGSPACE_HEADERS_TIMEOUT_MS > env.RAGSPACE_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid environment:\n  RAGSPACE_HEADERS_TIMEOUT_MS: must not exceed RAGSPACE_REQUEST_TIMEOUT_MS (headers are part of the request)');
+  }
   if (env.EMBEDDER === 'openai' && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
     throw new ConfigError('Invalid environment:\n  OPENAI_API_KEY: required when EMBEDDER=openai (or set OPENAI_BASE_URL for a local server)');
   }
@@ -124,6 +136,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     limits: { redisUrl: env.REDIS_URL, authenticationFailuresPerMinute: env.RAGSPACE_AUTH_FAILURES_PER_MINUTE },
     signup: { open: env.RAGSPACE_SIGNUP === 'open', perAddressPerHour: env.RAGSPACE_SIGNUPS_PER_HOUR },
     metrics: { token: env.RAGSPACE_METRICS_TOKEN, workspaceLabels: env.RAGSPACE_METRICS_WORKSPACE_LABELS },
+    // The embedded database runs one statement at a time for everyone: one job at a time there.
+    jobs: { workers: env.RAGSPACE_INGESTION_WORKERS ?? (env.DATABASE_URL ? 2 : 1), leaseSeconds: env.RAGSPACE_JOB_LEASE_SECONDS },
+    http: {
+      requestTimeoutMs: env.RAGSPACE_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: env.RAGSPACE_HEADERS_TIMEOUT_MS,
+      maxConnections: env.RAGSPACE_MAX_CONNECTIONS,
+    },
     embedder: { provider: env.EMBEDDER, model: env.EMBEDDING_MODEL, dimensions: env.EMBEDDING_DIMENSIONS },
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, chatModel: env.CHAT_MODEL },
     chat: { timeoutMs: env.CHAT_TIMEOUT_MS, maxRetries: env.CHAT_MAX_RETRIES, historyTokenBudget: env.CHAT_HISTORY_TOKEN_BUDGET },

@@ -9,12 +9,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
-import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs.ts';
+import { startIngestionJobs, type IngestionJobOptions } from '../jobs/ingestion-worker.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
-import { errorHandlingPlugin } from './plugins/errors.ts';
+import { clientErrorHandler, errorHandlingPlugin, frameworkErrorHandler, maximumPathParameterLength } from './plugins/errors.ts';
 import { docsPrefix, openApiPlugin } from './plugins/openapi.ts';
 import { limitsPlugin } from './plugins/limits.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
+import { requestInputPlugin } from './plugins/request-input.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { connectRateLimitRedis, rateLimitPluginOptions } from './rate-limit-store.ts';
 import type { RouteDependencies, RouteModule } from './route-module.ts';
@@ -32,7 +33,8 @@ export interface AppOptions {
   tenantLimits?: boolean;
   /** Seconds between last_used_at writes for one key (default 60). */
   lastUsedIntervalSeconds?: number;
-  ingestionJobs?: IngestionJobsOptions;
+  /** Background ingestion (defaults from the config: RAGSPACE_INGESTION_WORKERS, RAGSPACE_JOB_LEASE_SECONDS). */
+  ingestionJobs?: Partial<IngestionJobOptions>;
   /** Uploads at least this large are answered 202 and ingested in the background (default 512 KiB). */
   asyncUploadThresholdBytes?: number;
   /** Version shown in the OpenAPI document (default: package.json's). */
@@ -49,11 +51,23 @@ const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 class AuthenticatedRequestLog extends LogController {
   override incomingRequest(): void {}
 }
+// How often Node checks open connections against the request and header timeouts (its default, 30 s,
+// would let a slow client overstay a short timeout by that much).
+const connectionsCheckingIntervalMs = 1_000;
 
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { requestTimeoutMs, headersTimeoutMs, maxConnections } = runtime.config.http;
   const app = Fastify({
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: runtime.config.bodyLimitBytes,
+    // A client that trickles its request is cut off (408) instead of holding a connection for minutes.
+    requestTimeout: requestTimeoutMs,
+    http: { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: connectionsCheckingIntervalMs },
+    // Longer parameters get 414; each route's schema bounds its own parameters more tightly (400).
+    routerOptions: { maxParamLength: maximumPathParameterLength },
+    // Errors raised outside any route still answer in the API's error shape.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // A caller's (or proxy's) request id is kept when it is a plain token, so logs line up across hops.
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
@@ -72,13 +86,23 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     route.httpPart === 'body' && route.contentType === 'multipart/form-data' ? () => ({ value: undefined }) : validatorCompiler(route),
   );
   app.setSerializerCompiler(serializerCompiler);
+  // Beyond this many open connections new ones are refused at accept, before they cost anything.
+  app.server.maxConnections = maxConnections;
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
-  const ingestionJobs = createIngestionJobs(runtime.logger, options.ingestionJobs);
-  // Accepted uploads finish before the database closes.
-  app.addHook('onClose', async () => ingestionJobs.drain());
+  // Jobs live in the database; this process's worker takes its share of them until it closes.
+  const ingestionJobs = startIngestionJobs(
+    {
+      database: runtime.database,
+      ingestion: { database: runtime.database, embedder: runtime.embedder, listeners: runtime.documentListeners },
+      logger: runtime.logger,
+    },
+    { concurrency: runtime.config.jobs.workers, leaseMs: runtime.config.jobs.leaseSeconds * 1000, ...options.ingestionJobs },
+  );
+  // Running jobs finish before the database closes; queued ones wait in it for the next process.
+  app.addHook('onClose', async () => ingestionJobs.close());
 
   const rateLimits = options.rateLimit !== false;
   const { limits } = runtime.config;
@@ -86,6 +110,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
 
   await app.register(errorHandlingPlugin, { bodyLimitBytes: runtime.config.bodyLimitBytes });
+  await app.register(requestInputPlugin);
   // Before authentication, so refusals (401, 403, 429) carry security and CORS headers too.
   await app.register(securityHeadersPlugin, { corsOrigins: runtime.config.corsOrigins });
   // The counters every limiter below keeps (in memory, or in Redis for all processes).

@@ -4,9 +4,11 @@ import { registerAuditCommand } from './commands/audit.ts';
 import { registerChatCommand } from './commands/chat.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
+import { registerInitCommand } from './commands/init.ts';
 import { registerKeyCommands } from './commands/key.ts';
 import { registerOrganizationCommands } from './commands/organization.ts';
 import { registerPlanCommands } from './commands/plan.ts';
+import { registerPlatformKeyCommands } from './commands/platform-key.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerWorkspaceCommands } from './commands/workspace.ts';
 
@@ -18,9 +20,11 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerServeCommand(program);
   registerPlanCommands(program);
+  registerInitCommand(program);
   registerOrganizationCommands(program);
   registerWorkspaceCommands(program);
   registerKeyCommands(program);
+  registerPlatformKeyCommands(program);
   registerIngestCommand(program);
   registerEvalCommand(program);
   registerChatCommand(program);

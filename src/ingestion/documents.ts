@@ -5,7 +5,6 @@
 // thread, prepare-content.ts; a remote embedder is called from here) → store (one transaction,
 // document-store.ts) → notify the listeners (the knowledge graph) after the commit.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { isUuid } from '../db/workspace-scope.ts';
 import { upstreamError, validationError } from '../errors.ts';
@@ -13,6 +12,7 @@ import type { Page, PageRequest } from '../tenancy/pagination.ts';
 import { parseInput } from '../tenancy/validation.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { parseChunkingOptions } from './chunker.ts';
+import { documentInputSchema } from './document-input.ts';
 import type { DocumentListener, StoredChunk, StoredDocument } from './document-events.ts';
 import * as store from './document-store.ts';
 import type { DocumentChunk, DocumentSummary, IngestStatus } from './document-store.ts';
@@ -66,21 +66,6 @@ export interface IngestResult {
 /** A request-level limit: more chunks than this in one document is refused (422) before embedding. */
 export const maximumChunksPerDocument = 10_000;
 
-const documentInputSchema = z.strictObject({
-  source: z
-    .string()
-    .trim()
-    .min(1)
-    .max(2000)
-    .refine((source) => ![...source].some((character) => character.charCodeAt(0) < 0x20), 'must not contain control characters'),
-  title: z.string().trim().min(1).max(500).optional(),
-  content: z.union([z.string(), z.instanceof(Uint8Array)]),
-  contentType: z.string().trim().min(1).max(200).optional(),
-  metadata: z
-    .record(z.string(), z.unknown())
-    .refine((metadata) => JSON.stringify(metadata).length <= 16_384, 'must be at most 16 KB as JSON')
-    .optional(),
-});
 
 function requireDocumentId(documentId: string): void {
   if (!isUuid(documentId)) throw validationError(`Document id "${documentId}" is not a UUID`);

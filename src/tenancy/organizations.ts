@@ -23,23 +23,23 @@ export interface Organization {
 const columns = `id, slug, name, plan_id AS "planId", contact_email AS "contactEmail", status, status_changed_at AS "statusChangedAt",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-const createSchema = z.strictObject({
+export const createOrganizationSchema = z.strictObject({
   name: nameSchema,
   slug: slugSchema.optional(),
   contactEmail: contactEmailSchema.nullable().optional(),
   /** Unset: the default plan. */
   planId: slugSchema.optional(),
 });
-const updateSchema = z.strictObject({
+export const updateOrganizationSchema = z.strictObject({
   name: nameSchema.optional(),
   slug: slugSchema.optional(),
   contactEmail: contactEmailSchema.nullable().optional(),
 });
-export type CreateOrganizationInput = z.input<typeof createSchema>;
+export type CreateOrganizationInput = z.input<typeof createOrganizationSchema>;
 
 /** Inserts an organization inside an open control-plane transaction; a taken slug raises unique_violation (callers map it to 409). */
 export async function insertOrganization(transaction: Queryable, input: CreateOrganizationInput): Promise<Organization> {
-  const { name, slug = slugify(name), contactEmail = null, planId } = parseInput(createSchema, input);
+  const { name, slug = slugify(name), contactEmail = null, planId } = parseInput(createOrganizationSchema, input);
   if (planId !== undefined) {
     const { rows } = await transaction.query('SELECT 1 FROM plans WHERE id = $1', [planId]);
     if (!rows[0]) throw notFound(`Plan "${planId}" not found`);
@@ -53,7 +53,7 @@ export async function insertOrganization(transaction: Queryable, input: CreateOr
 }
 
 export async function createOrganization(database: Database, input: CreateOrganizationInput): Promise<Organization> {
-  const parsed = parseInput(createSchema, input);
+  const parsed = parseInput(createOrganizationSchema, input);
   const slug = parsed.slug ?? slugify(parsed.name);
   try {
     return await withControlPlane(database, (transaction) => insertOrganization(transaction, parsed));
@@ -99,9 +99,9 @@ export function listOrganizationsPage(database: Database, page: PageRequest): Pr
 export async function updateOrganization(
   database: Database,
   idOrSlug: string,
-  input: z.input<typeof updateSchema>,
+  input: z.input<typeof updateOrganizationSchema>,
 ): Promise<Organization> {
-  const changes = parseInput(updateSchema, input);
+  const changes = parseInput(updateOrganizationSchema, input);
   try {
     return await withControlPlane(database, async (transaction) => {
       const current = await findOrganization(transaction, idOrSlug);

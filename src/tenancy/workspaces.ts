@@ -9,8 +9,9 @@ import { recordAuditEvent, type AuditActor } from './audit.ts';
 import { findOrganization, type TenantStatus } from './organizations.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { LimitOverrides } from './plans.ts';
-import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
+import { jsonObjectSchema, nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 import { graphGroupFor } from './workspace-context.ts';
+import { dropVectorIndex } from '../search/vector-index.ts';
 
 export interface Workspace {
   id: string;
@@ -31,16 +32,22 @@ const columns = `w.id, w.organization_id AS "organizationId", w.slug, w.name, w.
   w.settings, w.status, w.status_changed_at AS "statusChangedAt", w.limit_overrides AS "limitOverrides",
   w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
 
-const createSchema = z.strictObject({
+export const maximumSettingsBytes = 16 * 1024;
+const settingsSchema = jsonObjectSchema(maximumSettingsBytes).describe(
+  `Free-form workspace settings (a JSON object of at most ${maximumSettingsBytes} bytes as UTF-8 JSON)`,
+);
+
+/** A new workspace; the API's body is this without `organization`, which the path names. */
+export const createWorkspaceSchema = z.strictObject({
   organization: z.string().min(1),
   name: nameSchema,
   slug: slugSchema.optional(),
-  settings: z.record(z.string(), z.unknown()).optional(),
+  settings: settingsSchema.optional(),
 });
-const updateSchema = z.strictObject({
+export const updateWorkspaceSchema = z.strictObject({
   name: nameSchema.optional(),
   slug: slugSchema.optional(),
-  settings: z.record(z.string(), z.unknown()).optional(),
+  settings: settingsSchema.optional(),
 });
 
 function slugTaken(slug: string | undefined) {
@@ -51,8 +58,8 @@ function slugTaken(slug: string | undefined) {
 }
 
 /** Inserts a workspace and its default agent inside an open control-plane transaction. */
-export async function insertWorkspace(transaction: Queryable, input: z.input<typeof createSchema>): Promise<Workspace> {
-  const { organization, name, slug = slugify(name), settings = {} } = parseInput(createSchema, input);
+export async function insertWorkspace(transaction: Queryable, input: z.input<typeof createWorkspaceSchema>): Promise<Workspace> {
+  const { organization, name, slug = slugify(name), settings = {} } = parseInput(createWorkspaceSchema, input);
   const parent = await findOrganization(transaction, organization);
   const id = randomUUID();
   await transaction.query(
@@ -63,8 +70,8 @@ export async function insertWorkspace(transaction: Queryable, input: z.input<typ
   return findWorkspace(transaction, id);
 }
 
-export async function createWorkspace(database: Database, input: z.input<typeof createSchema>): Promise<Workspace> {
-  const { name, slug = slugify(name) } = parseInput(createSchema, input);
+export async function createWorkspace(database: Database, input: z.input<typeof createWorkspaceSchema>): Promise<Workspace> {
+  const { name, slug = slugify(name) } = parseInput(createWorkspaceSchema, input);
   return withControlPlane(database, (transaction) => insertWorkspace(transaction, input)).catch(slugTaken(slug));
 }
 
@@ -120,8 +127,8 @@ export function listWorkspacesPage(database: Database, organizationReference: st
   });
 }
 
-export async function updateWorkspace(database: Database, reference: string, input: z.input<typeof updateSchema>): Promise<Workspace> {
-  const changes = parseInput(updateSchema, input);
+export async function updateWorkspace(database: Database, reference: string, input: z.input<typeof updateWorkspaceSchema>): Promise<Workspace> {
+  const changes = parseInput(updateWorkspaceSchema, input);
   return withControlPlane(database, async (transaction) => {
     const current = await findWorkspace(transaction, reference);
     await transaction.query(
@@ -136,12 +143,12 @@ export async function updateWorkspace(database: Database, reference: string, inp
  * Removes a workspace and, by cascade, every row of its documents, chunks, graph, agents, keys, sessions and usage.
  * With `confirmSlug`, refuses (422) unless it equals the workspace's slug, checked in the same transaction as the delete.
  */
-export function deleteWorkspace(
+export async function deleteWorkspace(
   database: Database,
   reference: string,
   options: { confirmSlug?: string; actor?: AuditActor } = {},
 ): Promise<Workspace> {
-  return withControlPlane(database, async (transaction) => {
+  const deleted = await withControlPlane(database, async (transaction) => {
     const workspace = await findWorkspace(transaction, reference);
     if (options.confirmSlug !== undefined && options.confirmSlug !== workspace.slug) {
       throw confirmationMismatch(`Deleting a workspace is irreversible: confirm with the workspace's slug (confirm=${workspace.slug})`);
@@ -158,4 +165,7 @@ export function deleteWorkspace(
     }
     return workspace;
   });
+  // Its own vector index, if it had one, goes with it (after the commit: dropped concurrently).
+  await dropVectorIndex(database, deleted.id);
+  return deleted;
 }

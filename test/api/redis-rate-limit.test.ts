@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { cliOperator } from '../../src/tenancy/audit.ts';
-import { bootstrapDefaultTenant } from '../../src/tenancy/bootstrap.ts';
+import { ensureFirstTenant } from '../../src/tenancy/bootstrap.ts';
 import { resolveKeyPepper } from '../../src/tenancy/key-pepper.ts';
 import { changeWorkspaceLimitOverrides } from '../../src/tenancy/plans.ts';
 import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
@@ -22,9 +22,8 @@ describe('rate limits shared through Redis', () => {
   beforeAll(async () => {
     cli = await createCliEnvironment();
     redis = await startRedis();
-    const pepper = await resolveKeyPepper(loadConfig(cli.environment));
     // The embedded first start would ingest the sample corpora; this deployment is set up already.
-    if (onPglite) await bootstrapDefaultTenant(cli.database, pepper, loadConfig(cli.environment).dataDirectory);
+    if (onPglite) await ensureFirstTenant(cli.database, { planId: 'enterprise' });
     const environment = { ...cli.environment, REDIS_URL: redis.url };
     servers.push(await startServe(environment));
     servers.push(await startServe(environment));

@@ -23,6 +23,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route. Every route must declare it; see access.ts. */
     access?: RouteAccess;
+    /**
+     * The route revokes or deletes keys: its response waits until this process's key cache has
+     * applied the change, so the caller's next request here already fails with the old key.
+     */
+    revokesCredentials?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -118,12 +123,12 @@ function identityFields(authentication: Authentication): { principal: string; ke
 export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
   async (app, options) => {
     const { runtime, failuresPerMinute, lastUsedIntervalSeconds, publicPrefixes } = options;
-    const resolvePrincipal = createPrincipalResolver({
+    const principals = createPrincipalResolver({
       database: runtime.database,
       pepper: runtime.keyPepper,
       adminKey: runtime.config.adminKey,
-      bootstrapIsPlatformAdmin: runtime.embedded,
       lastUsedIntervalSeconds,
+      onPollError: (error) => runtime.logger.warn({ err: error }, 'could not read the credential change log; authenticating from the database'),
     });
     const metricsTokenDigest = runtime.config.metrics.token === undefined ? undefined : digest(runtime.config.metrics.token);
     const failures =
@@ -164,6 +169,13 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
     });
     app.addHook('onClose', async () => {
       await Promise.allSettled(pendingUseWrites.values());
+      await principals.close();
+    });
+
+    app.addHook('onSend', async (request, reply) => {
+      if (!request.routeOptions.config.revokesCredentials || reply.statusCode >= 300) return;
+      // The change is committed either way; other processes (and this one, if this fails) see it within a second.
+      await principals.refresh().catch((error: unknown) => request.log.warn({ err: error }, 'could not refresh the key cache'));
     });
 
     app.addHook('onRequest', async (request, reply) => {
@@ -200,7 +212,7 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
           retryAfterSeconds: recent.ttlInSeconds,
         });
       }
-      const authentication = await resolvePrincipal(key);
+      const authentication = await principals.resolve(key);
       if (!authentication) {
         countAuthenticationFailure();
         await failures?.(request).catch(uncounted);

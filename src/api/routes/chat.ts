@@ -1,6 +1,5 @@
 // POST /workspaces/:id/chat: one turn with the workspace's agent, as JSON or as Server-Sent Events.
-import { runChatTurn, type ChatDependencies } from '../../agent/chat-service.ts';
-import type { ChatTurn } from '../../agent/chat-service.ts';
+import type { ChatDependencies, ChatTurn } from '../../agent/chat-service.ts';
 import { RagspaceError } from '../../errors.ts';
 import { countTokens } from '../../observability/metrics.ts';
 import { withCustomer } from '../../tenancy/workspace-context.ts';
@@ -18,6 +17,8 @@ function countTurnTokens(workspaceId: string, turn: ChatTurn): ChatTurn {
   countTokens({ workspaceId, model: turn.model, input: turn.usage.inputTokens, output: turn.usage.outputTokens });
   return turn;
 }
+// The agent (LangChain and the OpenAI SDK, some 1,500 modules) loads with the first chat turn, not at start-up.
+const loadChatService = () => import('../../agent/chat-service.ts');
 
 export const chatRoutes: RouteModule = async (app, { runtime }) => {
   const dependencies: ChatDependencies = {
@@ -43,6 +44,7 @@ export const chatRoutes: RouteModule = async (app, { runtime }) => {
       const baseContext = workspaceContextOf(request);
       const context = body.customer_id === undefined ? baseContext : withCustomer(baseContext, body.customer_id);
       const chatRequest = { message: body.message, agentId: body.agent_id, sessionId: body.session_id };
+      const { runChatTurn } = await loadChatService();
 
       if (!wantsEventStream(request, body.stream)) {
         return chatTurnToWire(countTurnTokens(context.workspaceId, await runChatTurn(dependencies, context, chatRequest)));

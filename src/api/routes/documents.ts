@@ -1,10 +1,10 @@
 // /workspaces/:id/documents: upload (JSON text or a multipart file, through the same ingestion
 // pipeline as `ragspace ingest`), list, read (optionally with chunks), delete, and the status of
-// large uploads, which are answered 202 and ingested by the in-process job queue.
+// large uploads, which are answered 202 and ingested by a job in PostgreSQL that any server process may run.
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { validationError } from '../../errors.ts';
+import { RagspaceError, validationError } from '../../errors.ts';
 import {
   deleteDocument,
   getDocument,
@@ -15,12 +15,12 @@ import {
   type IngestOptions,
 } from '../../ingestion/documents.ts';
 import { resolveContentType } from '../../ingestion/loaders/index.ts';
-import { notFound } from '../../errors.ts';
 import { countIngestedDocument } from '../../observability/metrics.ts';
 import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { parseInput } from '../../tenancy/validation.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
+import { requireWellFormedInput } from '../plugins/request-input.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, noContentSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
 import {
@@ -50,20 +50,32 @@ function fromJson(body: unknown): Upload {
   return { input: document, options: { chunkSize, chunkOverlap, graph }, sizeBytes: Buffer.byteLength(document.content) };
 }
 
+/** The multipart parser (busboy) reports a missing boundary or a truncated body as a plain Error with no code. */
+function malformedMultipart(error: unknown): unknown {
+  if (error instanceof RagspaceError || (error as { code?: unknown } | null)?.code !== undefined) return error;
+  return validationError(`Malformed multipart/form-data body: ${(error as Error).message}`);
+}
+
 /** Reads one file part (field "file") and the text fields, in whatever order they arrive. */
 async function fromMultipart(request: FastifyRequest): Promise<Upload> {
   const fields: Record<string, string> = {};
   let file: { name: string; type: string; content: Buffer } | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const content = await part.toBuffer();
-      if (part.fieldname !== 'file' || file) throw validationError('Send exactly one file, in the form field "file"');
-      file = { name: part.filename, type: part.mimetype, content };
-    } else {
-      fields[part.fieldname] = String(part.value);
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const content = await part.toBuffer();
+        if (part.fieldname !== 'file' || file) throw validationError('Send exactly one file, in the form field "file"');
+        file = { name: part.filename, type: part.mimetype, content };
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
     }
+  } catch (error) {
+    throw malformedMultipart(error);
   }
   if (!file) throw validationError('The form has no file: send the document in the form field "file"');
+  // The text rule of the JSON edge (plugins/request-input.ts) holds for form fields and the file name too.
+  requireWellFormedInput({ ...fields, filename: file.name }, 'body');
   const { chunkSize, chunkOverlap, graph, ...named } = parseInput(multipartFieldsSchema, fields);
   // Clients send application/octet-stream when they do not know; the extension decides then.
   const declaredType = file.type && file.type !== 'application/octet-stream' ? file.type : undefined;
@@ -106,7 +118,9 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
         'The source identifies the document in the workspace: sending an existing source replaces it (200, status updated),',
         'the same content again changes nothing (200, unchanged); a new source answers 201.',
         `Uploads of ${asyncThresholdBytes} bytes or more (or with ?async=true) answer 202 with a job to poll at`,
-        '/workspaces/{id}/documents/jobs/{jobId}. Jobs run in this server process, one at a time.',
+        '/workspaces/{id}/documents/jobs/{jobId}. Jobs are kept in the database until done and survive restarts;',
+        "a workspace runs at most its plan's concurrentIngestionJobs at once, and has at most a bounded number waiting",
+        '(429 ingestion_queue_full beyond it).',
       ].join(' '),
       params: idParamsSchema,
       querystring: uploadQuerySchema,
@@ -129,15 +143,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
       resolveContentType(upload.input);
 
       if (request.query.async === true || upload.sizeBytes >= asyncThresholdBytes) {
-        const job = ingestionJobs.enqueue({
-          workspaceId: context.workspaceId,
-          source: upload.input.source,
-          sizeBytes: upload.sizeBytes,
-          run: async () => {
-            const result = await ingest(context, upload);
-            return { documentId: result.document.id, status: result.status, chunkCount: result.chunkCount };
-          },
-        });
+        const job = await ingestionJobs.enqueue(context, upload);
         reply.header('location', `/workspaces/${context.workspaceId}/documents/jobs/${job.id}`);
         return reply.code(202).send({ job });
       }
@@ -151,15 +157,11 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
     config: { access: access.workspace('documents:write') },
     schema: {
       tags,
-      summary: 'The status of a background upload (kept in the server process that accepted it)',
+      summary: 'The status of a background upload: queued, running, succeeded (with the result) or failed (with the error)',
       params: jobParamsSchema,
       response: { 200: ingestionJobSchema },
     },
-    handler: async (request) => {
-      const job = ingestionJobs.get(workspaceContextOf(request).workspaceId, request.params.jobId);
-      if (!job) throw notFound(`Ingestion job ${request.params.jobId} not found in this workspace (or in this server process)`);
-      return job;
-    },
+    handler: async (request) => ingestionJobs.get(workspaceContextOf(request), request.params.jobId),
   });
 
   app.get('/workspaces/:id/documents', {

@@ -4,7 +4,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/api-keys.
 import { cliOperator } from '../../tenancy/audit.ts';
 import { getWorkspace } from '../../tenancy/workspaces.ts';
 import { formatTable, printResult } from '../output.ts';
-import { runWithRuntime } from '../run-command.ts';
+import { runWithDatabase } from '../run-command.ts';
 
 const scopeHelp = 'comma-separated scopes: chat, search, documents:write, admin';
 
@@ -27,7 +27,7 @@ export function registerKeyCommands(program: Command): void {
     .option('--expires-at <date>', 'ISO 8601 date after which the key stops working')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ workspace: string; name: string; scopes: string; expiresAt?: string; json?: boolean }, []>(
+      runWithDatabase<{ workspace: string; name: string; scopes: string; expiresAt?: string; json?: boolean }, []>(
         async (runtime, options) => {
           const workspace = await getWorkspace(runtime.database, options.workspace);
           const created = await createApiKey(runtime.database, runtime.keyPepper, { workspaceId: workspace.id }, {
@@ -55,7 +55,7 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--workspace <id|slug>', 'the workspace')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ workspace: string; json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ workspace: string; json?: boolean }, []>(async (runtime, options) => {
         const workspace = await getWorkspace(runtime.database, options.workspace);
         const keys = await listApiKeys(runtime.database, { workspaceId: workspace.id });
         printResult(options, keys, () =>
@@ -80,7 +80,7 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--workspace <id|slug>', 'the workspace')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ workspace: string; json?: boolean }, [string]>(async (runtime, options, keyReference) => {
+      runWithDatabase<{ workspace: string; json?: boolean }, [string]>(async (runtime, options, keyReference) => {
         const workspace = await getWorkspace(runtime.database, options.workspace);
         const revoked = await revokeApiKey(runtime.database, { workspaceId: workspace.id }, keyReference, cliOperator);
         printResult(options, revoked, () => `revoked key ${revoked.prefix} (${revoked.id})`);

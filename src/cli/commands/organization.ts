@@ -5,7 +5,7 @@ import { createOrganization, listOrganizations, updateOrganization, type Organiz
 import { setOrganizationPlan } from '../../tenancy/plans.ts';
 import { setOrganizationStatus } from '../../tenancy/tenant-status.ts';
 import { formatTable, printResult } from '../output.ts';
-import { runWithRuntime } from '../run-command.ts';
+import { runWithDatabase } from '../run-command.ts';
 
 const describe = (organization: Organization) =>
   `${organization.slug} (${organization.id}): plan ${organization.planId}, ${organization.status}${organization.contactEmail ? `, contact ${organization.contactEmail}` : ''}`;
@@ -22,7 +22,7 @@ export function registerOrganizationCommands(program: Command): void {
     .option('--plan <plan>', 'plan id (default: the default plan)')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ name: string; slug?: string; contactEmail?: string; plan?: string; json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ name: string; slug?: string; contactEmail?: string; plan?: string; json?: boolean }, []>(async (runtime, options) => {
         const created = await createOrganization(runtime.database, {
           name: options.name,
           slug: options.slug,
@@ -38,7 +38,7 @@ export function registerOrganizationCommands(program: Command): void {
     .description('list organizations')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ json?: boolean }, []>(async (runtime, options) => {
         const organizations = await listOrganizations(runtime.database);
         printResult(options, organizations, () =>
           formatTable(
@@ -58,7 +58,7 @@ export function registerOrganizationCommands(program: Command): void {
     .option('--contact-email <email>', 'where to reach its people ("none" removes it)')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ name?: string; slug?: string; contactEmail?: string; json?: boolean }, [string]>(async (runtime, options, reference) => {
+      runWithDatabase<{ name?: string; slug?: string; contactEmail?: string; json?: boolean }, [string]>(async (runtime, options, reference) => {
         const contactEmail = options.contactEmail === 'none' ? null : options.contactEmail;
         const updated = await updateOrganization(runtime.database, reference, { name: options.name, slug: options.slug, contactEmail });
         printResult(options, updated, () => `updated organization ${describe(updated)}`);
@@ -72,7 +72,7 @@ export function registerOrganizationCommands(program: Command): void {
     .argument('<plan>', 'plan id')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ json?: boolean }, [string, string]>(async (runtime, options, reference, planId) => {
+      runWithDatabase<{ json?: boolean }, [string, string]>(async (runtime, options, reference, planId) => {
         const updated = await setOrganizationPlan(runtime.database, reference, planId, cliOperator);
         printResult(options, updated, () => `organization ${describe(updated)}`);
       }),
@@ -89,7 +89,7 @@ export function registerOrganizationCommands(program: Command): void {
       .option('--reason <text>', 'why (kept in the audit trail)')
       .option('--json', 'print JSON')
       .action(
-        runWithRuntime<{ reason?: string; json?: boolean }, [string]>(async (runtime, options, reference) => {
+        runWithDatabase<{ reason?: string; json?: boolean }, [string]>(async (runtime, options, reference) => {
           const updated = await setOrganizationStatus(runtime.database, reference, status, { reason: options.reason }, cliOperator);
           printResult(options, updated, () => `organization ${describe(updated)}`);
         }),

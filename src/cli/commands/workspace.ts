@@ -6,7 +6,7 @@ import { setWorkspaceStatus } from '../../tenancy/tenant-status.ts';
 import { createWorkspace, getWorkspace, listWorkspaces } from '../../tenancy/workspaces.ts';
 import { collect, formatLimit, parseLimitAssignments } from '../limit-arguments.ts';
 import { formatTable, printResult } from '../output.ts';
-import { runWithRuntime } from '../run-command.ts';
+import { runWithDatabase } from '../run-command.ts';
 
 export function registerWorkspaceCommands(program: Command): void {
   const workspace = program.command('workspace').description('manage workspaces');
@@ -19,7 +19,7 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--slug <slug>', 'URL-safe identifier, unique in the organization (default: derived from the name)')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ org: string; name: string; slug?: string; json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ org: string; name: string; slug?: string; json?: boolean }, []>(async (runtime, options) => {
         const created = await createWorkspace(runtime.database, { organization: options.org, name: options.name, slug: options.slug });
         printResult(options, created, () => `created workspace ${created.slug} (${created.id})`);
       }),
@@ -31,7 +31,7 @@ export function registerWorkspaceCommands(program: Command): void {
     .requiredOption('--org <id|slug>', 'the organization')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ org: string; json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ org: string; json?: boolean }, []>(async (runtime, options) => {
         const workspaces = await listWorkspaces(runtime.database, options.org);
         printResult(options, workspaces, () =>
           formatTable(
@@ -53,7 +53,7 @@ export function registerWorkspaceCommands(program: Command): void {
       .option('--reason <text>', 'why (kept in the audit trail)')
       .option('--json', 'print JSON')
       .action(
-        runWithRuntime<{ reason?: string; json?: boolean }, [string]>(async (runtime, options, reference) => {
+        runWithDatabase<{ reason?: string; json?: boolean }, [string]>(async (runtime, options, reference) => {
           const updated = await setWorkspaceStatus(runtime.database, reference, status, { reason: options.reason }, cliOperator);
           printResult(options, updated, () => `workspace ${updated.slug} (${updated.id}): ${updated.status}`);
         }),
@@ -69,7 +69,7 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--clear', 'drop every override')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ set: string[]; unset: string[]; clear?: boolean; json?: boolean }, [string]>(async (runtime, options, reference) => {
+      runWithDatabase<{ set: string[]; unset: string[]; clear?: boolean; json?: boolean }, [string]>(async (runtime, options, reference) => {
         const found = await getWorkspace(runtime.database, reference);
         const set = parseLimitAssignments(options.set);
         if (options.clear || options.set.length > 0 || options.unset.length > 0) {
