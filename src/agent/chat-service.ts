@@ -7,7 +7,9 @@ import { systemClock, type Clock } from '../tenancy/clock.ts';
 import { renewTurnLease } from '../tenancy/leases.ts';
 import { attributed, type UsageEvent } from '../tenancy/usage.ts';
 import { outcomeOf, runInUsageScope, UsageScope } from '../tenancy/usage-scope.ts';
+import { parseInput } from '../tenancy/validation.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
+import { chatRequestSchema, type ChatRequest } from './chat-request.ts';
 import { zeroUsage, type AgentEventSink, type AgentTurnResult, type TokenUsage } from './agent-events.ts';
 import { beginTurn, finishTurn, type TurnStart } from './chat-turn-transactions.ts';
 import { describeModelFailure } from './model-failure.ts';
@@ -23,6 +25,8 @@ export interface ChatMetering {
   /** The turn's usage rows, stored with its answer. Off only to measure what they cost. */
   recordUsage: boolean;
   clock: Clock;
+  /** Stored on the turn's usage rows (the HTTP request id). */
+  requestId?: string;
 }
 
 export interface ChatDependencies extends AgentToolDependencies {
@@ -31,13 +35,7 @@ export interface ChatDependencies extends AgentToolDependencies {
   metering?: Partial<ChatMetering>;
 }
 
-export interface ChatRequest {
-  message: string;
-  agentId?: string;
-  sessionId?: string;
-  /** Stored on the turn's usage rows (the HTTP request id). */
-  requestId?: string;
-}
+export type { ChatRequest };
 
 export interface ChatTurn extends AgentTurnResult {
   sessionId: string;
@@ -73,9 +71,10 @@ function keepLeaseAlive(dependencies: ChatDependencies, context: WorkspaceContex
 export async function runChatTurn(
   dependencies: ChatDependencies,
   context: WorkspaceContext,
-  request: ChatRequest,
+  input: ChatRequest,
   callbacks: ChatCallbacks = {},
 ): Promise<ChatTurn> {
+  const request = parseInput(chatRequestSchema, input);
   const metering = meteringOf(dependencies);
   const started = performance.now();
   const start = await beginTurn(dependencies, context, request, {
@@ -98,7 +97,7 @@ export async function runChatTurn(
   const stopRenewing = keepLeaseAlive(dependencies, context, start, metering.clock);
 
   const finish = (answer: NewMessage, usage: TokenUsage, outcome: string) => {
-    const common: Partial<UsageEvent> = { agentId: agent.id, requestId: request.requestId ?? null, outcome };
+    const common: Partial<UsageEvent> = { agentId: agent.id, requestId: metering.requestId ?? null, outcome };
     const turnEvent: UsageEvent = {
       ...common,
       kind: 'chat',

@@ -6,7 +6,7 @@ import type { ChatOpenAI } from '@langchain/openai';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { zeroUsage, type AgentEventSink, type AgentTurnResult, type TokenUsage, type ToolCallRecord } from './agent-events.ts';
 import { CitationRegistry } from './citations.ts';
-import type { AgentToolConfigurable } from './tool-context.ts';
+import { agentToolConfig } from './tool-context.ts';
 import { summarizeToolResult } from './tool-summary.ts';
 
 export interface LlmTurnInput {
@@ -85,7 +85,7 @@ async function streamOnce(
 export async function runLlmTurn(input: LlmTurnInput): Promise<AgentTurnResult> {
   const { model, tools, context, emit, signal } = input;
   const registry = new CitationRegistry();
-  const configurable: AgentToolConfigurable = { workspaceContext: context, citationRegistry: registry };
+  const toolConfig = agentToolConfig(context, registry, signal);
   const toolsByName = new Map(tools.map((tool) => [tool.name, tool]));
   const bound = tools.length > 0 ? model.bindTools(tools) : model;
   const messages = [...input.messages];
@@ -115,7 +115,7 @@ export async function runLlmTurn(input: LlmTurnInput): Promise<AgentTurnResult> 
       try {
         if (!tool) throw new Error(`unknown tool "${call.name}"`);
         // The config is forwarded explicitly: the workspace travels here, not in call.args.
-        result = (await tool.invoke({ ...call, id, type: 'tool_call' }, { configurable, signal })) as ToolMessage;
+        result = (await tool.invoke({ ...call, id, type: 'tool_call' }, toolConfig)) as ToolMessage;
       } catch (caught) {
         if (signal?.aborted) throw caught;
         error = caught instanceof Error ? caught.message : String(caught);

@@ -8,8 +8,14 @@ import type { Principal } from './principal.ts';
 export type RouteAccess =
   /** No key needed (health, readiness, API docs). */
   | { kind: 'public' }
-  /** RAGSPACE_ADMIN_KEY or the embedded bootstrap key. */
-  | { kind: 'platform_admin' }
+  /**
+   * RAGSPACE_ADMIN_KEY or the embedded bootstrap key. With `over: 'workspace'` the path parameter `id`
+   * names a workspace, and a key of another workspace is told workspace_mismatch as on every
+   * /workspaces/:id route (a key of that workspace itself: forbidden).
+   */
+  | { kind: 'platform_admin'; over?: 'workspace' }
+  /** The platform admin, or RAGSPACE_METRICS_TOKEN (a scrape credential that is no principal; GET /metrics). */
+  | { kind: 'metrics' }
   /** The organization in path parameter `id`: the platform admin or that organization's admin keys. */
   | { kind: 'organization' }
   /**
@@ -21,7 +27,8 @@ export type RouteAccess =
 /** Constructors for route `config.access`. */
 export const access = {
   public: (): RouteAccess => ({ kind: 'public' }),
-  platformAdmin: (): RouteAccess => ({ kind: 'platform_admin' }),
+  platformAdmin: (over?: 'workspace'): RouteAccess => ({ kind: 'platform_admin', ...(over ? { over } : {}) }),
+  metrics: (): RouteAccess => ({ kind: 'metrics' }),
   organization: (): RouteAccess => ({ kind: 'organization' }),
   workspace: (...scopes: ApiKeyScope[]): RouteAccess => ({ kind: 'workspace', scopes }),
 };
@@ -40,6 +47,8 @@ function describeAccess(accessRule: RouteAccess): string {
   switch (accessRule.kind) {
     case 'platform_admin':
       return 'the platform admin key';
+    case 'metrics':
+      return 'the platform admin key or the metrics token';
     case 'organization':
       return "the platform admin key or this organization's admin key";
     default:
@@ -71,6 +80,20 @@ function workspaceKeyContext(
   });
 }
 
+/** Throws workspace_mismatch when `pathId` is not a workspace this tenant principal belongs to (as workspace routes do). */
+async function refuseForeignWorkspace(
+  principal: Exclude<Principal, { kind: 'platform_admin' }>,
+  pathId: string,
+  findWorkspace: AuthorizationInput['findWorkspace'],
+): Promise<void> {
+  if (principal.kind === 'workspace_key') {
+    if (pathId.toLowerCase() !== principal.workspaceId.toLowerCase()) throw workspaceMismatch(workspaceMismatchMessage);
+    return;
+  }
+  const workspace = isUuid(pathId) ? await findWorkspace(pathId.toLowerCase()) : null;
+  if (!workspace || workspace.organizationId !== principal.organizationId) throw workspaceMismatch(workspaceMismatchMessage);
+}
+
 export interface AuthorizationInput {
   access: RouteAccess;
   principal: Principal;
@@ -90,6 +113,10 @@ export async function authorize(input: AuthorizationInput): Promise<WorkspaceCon
     case 'public':
       return null;
     case 'platform_admin':
+      if (principal.kind === 'platform_admin') return null;
+      if (accessRule.over === 'workspace') await refuseForeignWorkspace(principal, pathId, input.findWorkspace);
+      throw forbidden(`This route needs ${describeAccess(accessRule)}`);
+    case 'metrics':
       if (principal.kind !== 'platform_admin') throw forbidden(`This route needs ${describeAccess(accessRule)}`);
       return null;
     case 'organization':

@@ -3,17 +3,19 @@
 // more (chat, sessions) come in through buildApp(runtime, { extraRoutes }).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Runtime } from '../runtime.ts';
-import type { IngestionJobs } from './ingestion-jobs.ts';
+import type { IngestionJobService } from '../jobs/ingestion-worker.ts';
 import type { ApiMetering } from './plugins/metering.ts';
 
 export interface RouteDependencies {
   runtime: Runtime;
-  /** The in-process queue for large document uploads. */
-  ingestionJobs: IngestionJobs;
+  /** The durable queue for large document uploads (jobs in PostgreSQL, run by every server process). */
+  ingestionJobs: IngestionJobService;
   /** Quotas and usage accounting (plugins/metering.ts). */
   metering: ApiMetering;
   /** Uploads at least this large are ingested by the job queue and answered 202. */
   asyncUploadThresholdBytes: number;
+  /** Whether rate limits apply (false in benchmarks and most tests); routes with their own limit (sign-up) read it. */
+  rateLimits: boolean;
 }
 
 /**

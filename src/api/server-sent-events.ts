@@ -13,6 +13,8 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, on
   reply.hijack();
   const response = reply.raw;
   response.writeHead(200, {
+    // Headers the plugins set before the stream opened (security, rate-limit) go out too.
+    ...(reply.getHeaders() as Record<string, string | number | string[]>),
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

@@ -1,16 +1,18 @@
 // Chooses the graph's parts from the configuration: the store (GRAPH_BACKEND) and the extraction
 // (an OpenAI-compatible model when one is configured, else the offline extractor). A configured
 // provider is never silently replaced: a Neo4j that cannot be reached fails start-up.
+//
+// The Neo4j driver and LangChain take seconds to load, so they are imported only when the
+// configuration uses them, and the extraction only when the first document is indexed; the
+// offline extractor (compromise) runs on the CPU worker threads and is never loaded here.
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import type { GraphExtractor } from './extraction/extractor.ts';
-import { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
-import { createOfflineExtractor } from './extraction/offline-extractor.ts';
+import type { DocumentListener } from '../ingestion/document-events.ts';
+import { sharedCpuWorkers } from '../workers/cpu-pool.ts';
+import { offlineExtractorName, type GraphExtractor } from './extraction/extractor.ts';
 import type { GraphEmbedder } from './embedder.ts';
 import type { GraphStore } from './graph-store.ts';
-import { createGraphIndexer, type GraphIndexer } from './indexing/graph-indexer.ts';
-import { createRuleContradictionJudge, type ContradictionJudge } from './indexing/contradictions.ts';
-import { createNeo4jGraphStore, openNeo4jDriver } from './neo4j/neo4j-graph-store.ts';
+import type { ContradictionJudge } from './indexing/contradictions.ts';
 import { createPostgresGraphStore } from './postgres/postgres-graph-store.ts';
 
 const defaultExtractionModel = 'gpt-4o-mini';
@@ -24,6 +26,7 @@ export async function openGraphStore(
   if (config.graph.backend === 'postgres') return createPostgresGraphStore(database);
   const { uri, username, password, database: neo4jDatabase } = config.graph.neo4j;
   if (!uri) throw new Error('GRAPH_BACKEND=neo4j needs NEO4J_URI');
+  const { createNeo4jGraphStore, openNeo4jDriver } = await import('./neo4j/neo4j-graph-store.ts');
   const driver = openNeo4jDriver({ uri, username, password });
   const store = createNeo4jGraphStore({ driver, database: neo4jDatabase, ...options });
   try {
@@ -40,10 +43,19 @@ export interface GraphExtraction {
   contradictionJudge: ContradictionJudge;
 }
 
+/** The offline extractor on the shared CPU worker threads: compromise's tagging must not hold the event loop. */
+function createThreadedOfflineExtractor(): GraphExtractor {
+  return { name: offlineExtractorName, extract: (input) => sharedCpuWorkers().extractGraph(input) };
+}
+
 /** The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else offline. */
-export function createGraphExtraction(config: Pick<Config, 'openai'>): GraphExtraction {
+export async function createGraphExtraction(config: Pick<Config, 'openai'>): Promise<GraphExtraction> {
   const { apiKey, baseUrl, chatModel } = config.openai;
-  if (!apiKey && !baseUrl) return { extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+  if (!apiKey && !baseUrl) {
+    const { createRuleContradictionJudge } = await import('./indexing/contradictions.ts');
+    return { extractor: createThreadedOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+  }
+  const { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } = await import('./extraction/llm-extraction.ts');
   const modelName = chatModel ?? defaultExtractionModel;
   const model = createGraphChatModel({ model: modelName, apiKey, baseUrl });
   return {
@@ -52,7 +64,18 @@ export function createGraphExtraction(config: Pick<Config, 'openai'>): GraphExtr
   };
 }
 
-/** The document listener that keeps the workspace graphs up to date, with the configured extraction. */
-export function createConfiguredGraphIndexer(config: Pick<Config, 'openai'>, store: GraphStore, embedder: GraphEmbedder): GraphIndexer {
-  return createGraphIndexer({ store, embedder, ...createGraphExtraction(config) });
+/**
+ * The document listener that keeps the workspace graphs up to date, with the configured extraction.
+ * The indexer and its extraction are loaded when the first document is stored or removed.
+ */
+export function createConfiguredGraphIndexer(config: Pick<Config, 'openai'>, store: GraphStore, embedder: GraphEmbedder): DocumentListener {
+  let indexer: Promise<DocumentListener> | undefined;
+  const load = () =>
+    (indexer ??= Promise.all([import('./indexing/graph-indexer.ts'), createGraphExtraction(config)]).then(
+      ([{ createGraphIndexer }, extraction]) => createGraphIndexer({ store, embedder, ...extraction }),
+    ));
+  return {
+    documentStored: async (context, document, chunks) => (await load()).documentStored(context, document, chunks),
+    documentRemoved: async (context, documentId) => (await load()).documentRemoved(context, documentId),
+  };
 }

@@ -12,15 +12,20 @@ export interface SearchDependencies {
 
 export const maximumSearchLimit = 1000;
 
+/** One search request, for every caller: the HTTP API (routes extend it with the mode), the CLI and the agent's tools. */
 export const searchRequestSchema = z.strictObject({
-  query: z.string().trim().min(1, 'must not be empty').max(8000),
-  limit: z.number().int().min(1).max(maximumSearchLimit).default(10),
+  query: z.string().trim().min(1, 'must not be empty').max(8000).describe('graph mode: at most 2000 characters'),
+  limit: z.number().int().min(1).max(maximumSearchLimit).default(10).describe(`How many hits, 1-${maximumSearchLimit} (graph mode: at most 50)`),
   filters: z
     .strictObject({
-      documentIds: z.array(z.uuid()).min(1).max(1000).optional(),
-      metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      documentIds: z.array(z.uuid()).min(1).max(1000).optional().describe('Only chunks of these documents'),
+      metadata: z
+        .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+        .optional()
+        .describe('Only documents whose metadata has all these key/value pairs'),
     })
-    .optional(),
+    .optional()
+    .describe('Document filters (not in graph mode)'),
 });
 
 export type SearchRequest = z.input<typeof searchRequestSchema>;
@@ -34,7 +39,7 @@ export interface SearchHit {
   headingPath: string[];
   content: string;
   position: number;
-  /** The score the hits are ordered by: cosine similarity, BM25, or the fused RRF score. */
+  /** The score the hits are ordered by: cosine similarity, BM25, or the fused score. */
   score: number;
   /** Each leg's own score, when the chunk came up in that leg. */
   scores: { vector?: number; text?: number; hybrid?: number };

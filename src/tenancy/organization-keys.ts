@@ -2,15 +2,14 @@
 // workspace keys (invariant 4): shown once, HMAC-SHA-256 with the server pepper, found by a public
 // prefix ("rso_…"), compared in constant time, expirable, revocable with effect on the next request.
 import { z } from 'zod';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
 import { notFound } from '../errors.ts';
-import { generateKey, hashApiKey, presentedKeyMatches } from './api-keys.ts';
+import { generateKey, hashApiKey } from './key-material.ts';
+import { recordAuditEvent, type AuditActor } from './audit.ts';
 import { findOrganization } from './organizations.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
-import { nameSchema, parseInput } from './validation.ts';
-
-const keyPattern = /^(rso_[a-z0-9]{12})_[A-Za-z0-9_-]{43}$/;
+import { futureExpirySchema, nameSchema, parseInput } from './validation.ts';
 
 export interface OrganizationApiKey {
   id: string;
@@ -29,22 +28,12 @@ export interface CreatedOrganizationApiKey {
   secret: string;
 }
 
-export interface OrganizationPrincipal {
-  organizationApiKeyId: string;
-  organizationId: string;
-  lastUsedAt: Date | null;
-}
-
 const columns = `id, organization_id AS "organizationId", name, prefix, expires_at AS "expiresAt",
   revoked_at AS "revokedAt", last_used_at AS "lastUsedAt", created_at AS "createdAt"`;
 
 export const createOrganizationApiKeySchema = z.strictObject({
   name: nameSchema.default('Organization admin key'),
-  expiresAt: z.coerce
-    .date()
-    .refine((date) => date.getTime() > Date.now(), 'must be in the future')
-    .nullable()
-    .optional(),
+  expiresAt: futureExpirySchema.nullable().optional(),
 });
 
 export interface CreateOrganizationApiKeyInput {
@@ -52,22 +41,50 @@ export interface CreateOrganizationApiKeyInput {
   expiresAt?: string | Date | null;
 }
 
+/** Inserts an organization admin key inside an open control-plane transaction; with an actor, audits it there too. */
+export async function insertOrganizationApiKey(
+  transaction: Queryable,
+  pepper: string,
+  organizationId: string,
+  input: CreateOrganizationApiKeyInput,
+  actor?: AuditActor,
+): Promise<CreatedOrganizationApiKey> {
+  const { name, expiresAt } = parseInput(createOrganizationApiKeySchema, input);
+  const { key, prefix } = generateKey('rso');
+  const { rows } = await transaction.query<OrganizationApiKey>(
+    `INSERT INTO organization_api_keys (organization_id, name, prefix, secret_hash, expires_at)
+     VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
+    [organizationId, name, prefix, hashApiKey(pepper, key), expiresAt ?? null],
+  );
+  if (actor) await recordOrganizationKeyEvent(transaction, actor, 'organization_api_key.created', rows[0]!);
+  return { apiKey: rows[0]!, secret: key };
+}
+
+function recordOrganizationKeyEvent(
+  transaction: Queryable,
+  actor: AuditActor,
+  action: 'organization_api_key.created' | 'organization_api_key.revoked',
+  key: OrganizationApiKey,
+) {
+  return recordAuditEvent(transaction, actor, {
+    action,
+    organizationId: key.organizationId,
+    target: { type: 'organization_api_key', id: key.id },
+    details: { prefix: key.prefix, name: key.name },
+  });
+}
+
 export async function createOrganizationApiKey(
   database: Database,
   pepper: string,
   organizationReference: string,
   input: CreateOrganizationApiKeyInput,
+  actor?: AuditActor,
 ): Promise<CreatedOrganizationApiKey> {
-  const { name, expiresAt } = parseInput(createOrganizationApiKeySchema, input);
+  parseInput(createOrganizationApiKeySchema, input);
   return withControlPlane(database, async (transaction) => {
     const organization = await findOrganization(transaction, organizationReference);
-    const { key, prefix } = generateKey('rso');
-    const { rows } = await transaction.query<OrganizationApiKey>(
-      `INSERT INTO organization_api_keys (organization_id, name, prefix, secret_hash, expires_at)
-       VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
-      [organization.id, name, prefix, hashApiKey(pepper, key), expiresAt ?? null],
-    );
-    return { apiKey: rows[0]!, secret: key };
+    return insertOrganizationApiKey(transaction, pepper, organization.id, input, actor);
   });
 }
 
@@ -94,6 +111,7 @@ export function revokeOrganizationApiKey(
   database: Database,
   organizationReference: string,
   idOrPrefix: string,
+  actor?: AuditActor,
 ): Promise<OrganizationApiKey> {
   return withControlPlane(database, async (transaction) => {
     const organization = await findOrganization(transaction, organizationReference);
@@ -103,53 +121,7 @@ export function revokeOrganizationApiKey(
       [organization.id, idOrPrefix],
     );
     if (!rows[0]) throw notFound(`API key "${idOrPrefix}" not found in this organization`);
+    if (actor) await recordOrganizationKeyEvent(transaction, actor, 'organization_api_key.revoked', rows[0]);
     return rows[0];
   });
-}
-
-/** True when `presented` has the shape of an organization admin key (it may still be invalid). */
-export function isOrganizationKeyFormat(presented: string): boolean {
-  return presented.startsWith('rso_');
-}
-
-/** Returns the organization a valid key administers, or null for a malformed, unknown, wrong, revoked or expired key. */
-export async function authenticateOrganizationApiKey(
-  database: Database,
-  pepper: string,
-  presented: string,
-): Promise<OrganizationPrincipal | null> {
-  const match = keyPattern.exec(presented);
-  if (!match) {
-    presentedKeyMatches(pepper, presented, undefined);
-    return null;
-  }
-  const row = await withControlPlane(database, async (transaction) => {
-    const { rows } = await transaction.query<OrganizationPrincipal & { secretHash: Uint8Array; usable: boolean }>(
-      `SELECT id AS "organizationApiKeyId", organization_id AS "organizationId", secret_hash AS "secretHash",
-              last_used_at AS "lastUsedAt",
-              (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS usable
-       FROM organization_api_keys WHERE prefix = $1`,
-      [match[1]],
-    );
-    return rows[0];
-  });
-  const secretMatches = presentedKeyMatches(pepper, presented, row?.secretHash);
-  if (!row || !secretMatches || !row.usable) return null;
-  return { organizationApiKeyId: row.organizationApiKeyId, organizationId: row.organizationId, lastUsedAt: row.lastUsedAt };
-}
-
-/** Records a use of an organization key, at most one row write per key per interval (see recordApiKeyUse). */
-export async function recordOrganizationApiKeyUse(
-  database: Database,
-  key: Pick<OrganizationPrincipal, 'organizationApiKeyId' | 'organizationId'>,
-  intervalSeconds: number,
-): Promise<void> {
-  await withControlPlane(database, (transaction) =>
-    transaction.query(
-      `UPDATE organization_api_keys SET last_used_at = now()
-       WHERE organization_id = $1 AND id = $2
-         AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3))`,
-      [key.organizationId, key.organizationApiKeyId, intervalSeconds],
-    ),
-  );
 }

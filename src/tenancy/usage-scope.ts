@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RagspaceError } from '../errors.ts';
 import type { Embedder } from '../ingestion/embedders/embedder.ts';
+import { isLocalEmbedder, sameAsLocalEmbedder } from '../ingestion/embedders/local-embedder.ts';
 import type { UsageEvent } from './usage.ts';
 
 interface ModelTotals {
@@ -69,14 +70,22 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/** The same embedder, telling the current usage scope how many tokens each call embedded. */
+/** Tells the current usage scope (if any) that `model` embedded these texts. */
+export function noteEmbeddedTexts(model: string, texts: readonly string[]): void {
+  currentUsageScope()?.noteEmbedding(
+    model,
+    texts.reduce((sum, text) => sum + estimateTokens(text), 0),
+  );
+}
+
+/**
+ * The same embedder, telling the current usage scope how many tokens each call embedded. A local
+ * embedder stays one (same settings), so ingestion still embeds on its worker threads and notes
+ * those texts itself (ingestion/documents.ts).
+ */
 export function meterEmbeddings(embedder: Embedder): Embedder {
-  const note = (texts: readonly string[]) =>
-    currentUsageScope()?.noteEmbedding(
-      embedder.name,
-      texts.reduce((sum, text) => sum + estimateTokens(text), 0),
-    );
-  return {
+  const note = (texts: readonly string[]) => noteEmbeddedTexts(embedder.name, texts);
+  const metered: Embedder = {
     name: embedder.name,
     dimensions: embedder.dimensions,
     async embedDocuments(texts) {
@@ -90,6 +99,7 @@ export function meterEmbeddings(embedder: Embedder): Embedder {
       return vector;
     },
   };
+  return isLocalEmbedder(embedder) ? sameAsLocalEmbedder(metered, embedder) : metered;
 }
 
 /** A usage row's outcome: "ok", or the error code a client was told. */

@@ -131,11 +131,10 @@ describe('LLM extraction over an OpenAI-compatible server', () => {
     expect(await store().episodeIdsOfDocument(context, document.id)).toEqual([]);
   });
 
-  it('chooses the LLM path only when a model endpoint is configured', () => {
-    expect(createGraphExtraction({ openai: { apiKey: undefined, baseUrl: undefined, chatModel: undefined } }).extractor.name).toBe(
-      'offline-compromise',
-    );
-    const configured = createGraphExtraction({ openai: { apiKey: undefined, baseUrl: server.url, chatModel: 'local-model' } });
+  it('chooses the LLM path only when a model endpoint is configured', async () => {
+    const offline = await createGraphExtraction({ openai: { apiKey: undefined, baseUrl: undefined, chatModel: undefined } });
+    expect(offline.extractor.name).toBe('offline-compromise');
+    const configured = await createGraphExtraction({ openai: { apiKey: undefined, baseUrl: server.url, chatModel: 'local-model' } });
     expect(configured.extractor.name).toBe('llm:local-model');
     expect(configured.contradictionJudge.name).toBe('llm:local-model');
   });

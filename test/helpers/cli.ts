@@ -1,6 +1,7 @@
 // Runs the real `ragspace` binary in a child process, as a user would.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const binary = fileURLToPath(new URL('../../bin/ragspace.js', import.meta.url));
 
@@ -11,17 +12,78 @@ export interface CliResult {
 }
 
 /** Runs `ragspace …`; `input` is typed at its prompt (then standard input closes). */
-export function runCli(args: string[], environment: Record<string, string> = {}, input?: string): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  environment: Record<string, string> = {},
+  input?: string,
+  options: { timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [binary, ...args],
-      { env: { ...process.env, LOG_LEVEL: 'warn', ...environment }, timeout: 60_000 },
+      { env: { ...process.env, LOG_LEVEL: 'warn', ...environment }, timeout: options.timeoutMs ?? 60_000 },
       (error, stdout, stderr) => {
         const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ exitCode, stdout, stderr });
       },
     );
     child.stdin?.end(input ?? '');
+  });
+}
+
+/**
+ * Runs a command that must fail: non-zero exit, `message` on standard error (a message, not a
+ * stack trace), and `snapshot()` of the database the same before and after.
+ */
+export async function expectCliRejected(
+  run: (...args: string[]) => Promise<CliResult>,
+  snapshot: () => Promise<unknown>,
+  args: string[],
+  message: RegExp,
+): Promise<void> {
+  const before = await snapshot();
+  const result = await run(...args);
+  expect(result.exitCode, `${args.join(' ')} should fail`).not.toBe(0);
+  expect(result.stderr).toMatch(message);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(await snapshot()).toEqual(before);
+}
+
+export interface RunningServer {
+  /** http://host:port, as the server printed it. */
+  url: string;
+  /** Everything the server printed on standard output so far. */
+  output(): string;
+  /** SIGTERM, then waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts `ragspace serve` on a free port and resolves once it says where it listens. */
+export function startServer(environment: Record<string, string>): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [binary, 'serve'], {
+      env: { ...process.env, LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const listening = /ragspace listening on (http:\/\/\S+)/.exec(stdout);
+      if (listening) {
+        resolve({
+          url: listening[1]!,
+          output: () => stdout,
+          async stop() {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`ragspace serve exited (${code}) before listening: ${stderr}`)));
   });
 }

@@ -10,8 +10,16 @@ export interface ScriptedToolCall {
 }
 
 export type ScriptedReply =
-  /** `waitFor`: the reply is held until it settles (requests in flight at once, released by the test). */
-  | { content: string | ((request: ReceivedRequest['body']) => string); usage?: { prompt: number; completion: number }; waitFor?: Promise<unknown> }
+  /**
+   * `waitFor`: the whole reply is held until it settles (requests in flight at once, released by the test).
+   * `holdUntil` (streaming only): the first piece is sent at once, the rest once it resolves.
+   */
+  | {
+      content: string | ((request: ReceivedRequest['body']) => string);
+      usage?: { prompt: number; completion: number };
+      waitFor?: Promise<unknown>;
+      holdUntil?: Promise<void>;
+    }
   | { toolCalls: ScriptedToolCall[]; content?: string }
   | { status: number; message: string }
   /** Sends the first `afterTokens` content pieces, then never finishes (for disconnects and timeouts). */
@@ -70,7 +78,7 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
         return originalWriteHead(...args);
       }) as typeof response.writeHead;
       const reply = queue.shift() ?? { status: 500, message: 'the test did not script a reply for this request' };
-      const respond = () => {
+      const respond = async () => {
         counter += 1;
         const id = `chatcmpl-test-${counter}`;
         const created = Math.floor(Date.now() / 1000);
@@ -132,7 +140,12 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
 
         chunk({ role: 'assistant', content: '' });
         const pieces = 'hangAfter' in reply ? reply.hangAfter : splitIntoPieces(content);
-        for (const piece of pieces) chunk({ content: piece });
+        const held = 'holdUntil' in reply ? reply.holdUntil : undefined;
+        if (held) {
+          chunk({ content: pieces[0] ?? '' });
+          await held;
+        }
+        for (const piece of held ? pieces.slice(1) : pieces) chunk({ content: piece });
         if ('hangAfter' in reply) return; // keep the connection open without finishing
         toolCalls.forEach((call, index) => {
           chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
@@ -147,7 +160,7 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
       };
       const hold = 'waitFor' in reply ? reply.waitFor : undefined;
       if (hold) void hold.then(respond, respond);
-      else respond();
+      else void respond();
     });
   });
 

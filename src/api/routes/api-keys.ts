@@ -2,7 +2,7 @@
 import { createApiKey, listApiKeysPage, revokeApiKey } from '../../tenancy/api-keys.ts';
 import { resourceQuotaGuard } from '../../tenancy/quotas.ts';
 import { access } from '../access.ts';
-import { workspaceContextOf } from '../plugins/authentication.ts';
+import { auditActorOf, workspaceContextOf } from '../plugins/authentication.ts';
 import { quotasApply } from '../plugins/metering.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
@@ -36,18 +36,18 @@ export const apiKeyRoutes: RouteModule = async (app, { runtime, metering }) => {
     },
     handler: async (request, reply) => {
       const guard = quotasApply(metering, request) ? resourceQuotaGuard('apiKeys') : undefined;
-      return reply.code(201).send(await createApiKey(database, keyPepper, workspaceContextOf(request), request.body, { guard }));
+      return reply.code(201).send(await createApiKey(database, keyPepper, workspaceContextOf(request), request.body, auditActorOf(request), { guard }));
     },
   });
 
   app.delete('/workspaces/:id/api-keys/:keyId', {
-    config: { access: access.workspace('admin') },
+    config: { access: access.workspace('admin'), revokesCredentials: true },
     schema: {
       tags,
       summary: 'Revoke a key by id or prefix; it stops working on the next request, in every server process',
       params: keyParamsSchema,
       response: { 200: apiKeySchema },
     },
-    handler: async (request) => revokeApiKey(database, workspaceContextOf(request), request.params.keyId),
+    handler: async (request) => revokeApiKey(database, workspaceContextOf(request), request.params.keyId, auditActorOf(request)),
   });
 };

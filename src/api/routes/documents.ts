@@ -1,28 +1,19 @@
 // /workspaces/:id/documents: upload (JSON text or a multipart file, through the same ingestion
 // pipeline as `ragspace ingest`), list, read (optionally with chunks), delete, and the status of
-// large uploads, which are answered 202 and ingested by the in-process job queue.
+// large uploads, which are answered 202 and ingested by a job in PostgreSQL that any server process may run.
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { validationError } from '../../errors.ts';
-import {
-  deleteDocument,
-  getDocument,
-  ingestDocument,
-  listDocuments,
-  type DocumentInput,
-  type IngestionDependencies,
-  type IngestResult,
-  type IngestOptions,
-} from '../../ingestion/documents.ts';
+import { RagspaceError, validationError } from '../../errors.ts';
+import { deleteDocument, getDocument, listDocuments, type DocumentInput, type IngestionDependencies } from '../../ingestion/documents.ts';
 import { resolveContentType } from '../../ingestion/loaders/index.ts';
-import { notFound } from '../../errors.ts';
+import { ingestUpload, type Upload } from '../../ingestion/metered-ingestion.ts';
 import { parseInput } from '../../tenancy/validation.ts';
-import { assertDocumentWithinQuotas, checkDocumentRoom } from '../../tenancy/quotas.ts';
-import type { UsageEvent } from '../../tenancy/usage.ts';
+import { checkDocumentRoom } from '../../tenancy/quotas.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
-import { meteredWork, quotasApply } from '../plugins/metering.ts';
+import { quotasApply } from '../plugins/metering.ts';
+import { requireWellFormedInput } from '../plugins/request-input.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, noContentSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
 import {
@@ -41,31 +32,37 @@ import {
 
 const tags = ['documents'];
 
-interface Upload {
-  input: DocumentInput;
-  options: IngestOptions;
-  sizeBytes: number;
-}
-
 function fromJson(body: unknown): Upload {
   const { chunkSize, chunkOverlap, graph, ...document } = parseInput(jsonDocumentBodySchema, body);
   return { input: document, options: { chunkSize, chunkOverlap, graph }, sizeBytes: Buffer.byteLength(document.content) };
+}
+
+/** The multipart parser (busboy) reports a missing boundary or a truncated body as a plain Error with no code. */
+function malformedMultipart(error: unknown): unknown {
+  if (error instanceof RagspaceError || (error as { code?: unknown } | null)?.code !== undefined) return error;
+  return validationError(`Malformed multipart/form-data body: ${(error as Error).message}`);
 }
 
 /** Reads one file part (field "file") and the text fields, in whatever order they arrive. */
 async function fromMultipart(request: FastifyRequest): Promise<Upload> {
   const fields: Record<string, string> = {};
   let file: { name: string; type: string; content: Buffer } | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const content = await part.toBuffer();
-      if (part.fieldname !== 'file' || file) throw validationError('Send exactly one file, in the form field "file"');
-      file = { name: part.filename, type: part.mimetype, content };
-    } else {
-      fields[part.fieldname] = String(part.value);
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const content = await part.toBuffer();
+        if (part.fieldname !== 'file' || file) throw validationError('Send exactly one file, in the form field "file"');
+        file = { name: part.filename, type: part.mimetype, content };
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
     }
+  } catch (error) {
+    throw malformedMultipart(error);
   }
   if (!file) throw validationError('The form has no file: send the document in the form field "file"');
+  // The text rule of the JSON edge (plugins/request-input.ts) holds for form fields and the file name too.
+  requireWellFormedInput({ ...fields, filename: file.name }, 'body');
   const { chunkSize, chunkOverlap, graph, ...named } = parseInput(multipartFieldsSchema, fields);
   // Clients send application/octet-stream when they do not know; the extension decides then.
   const declaredType = file.type && file.type !== 'application/octet-stream' ? file.type : undefined;
@@ -79,15 +76,9 @@ async function fromMultipart(request: FastifyRequest): Promise<Upload> {
   return { input, options: { chunkSize, chunkOverlap, graph }, sizeBytes: file.content.byteLength };
 }
 
-/** An upload's usage row: what was stored (nothing when unchanged) and the bytes received. */
-function ingestionEvent(result: IngestResult | undefined, sizeBytes: number): UsageEvent {
-  const stored = result !== undefined && result.status !== 'unchanged';
-  return { kind: 'ingestion', documents: stored ? 1 : 0, chunks: stored ? result.chunkCount : 0, bytes: sizeBytes };
-}
-
 export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs, metering, asyncUploadThresholdBytes: asyncThresholdBytes }) => {
   const { database, config } = runtime;
-  const ingestionBase: IngestionDependencies = {
+  const ingestion: IngestionDependencies = {
     database,
     embedder: runtime.embedder,
     listeners: runtime.documentListeners,
@@ -107,7 +98,9 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
         'The source identifies the document in the workspace: sending an existing source replaces it (200, status updated),',
         'the same content again changes nothing (200, unchanged); a new source answers 201.',
         `Uploads of ${asyncThresholdBytes} bytes or more (or with ?async=true) answer 202 with a job to poll at`,
-        '/workspaces/{id}/documents/jobs/{jobId}. Jobs run in this server process, one at a time.',
+        '/workspaces/{id}/documents/jobs/{jobId}. Jobs are kept in the database until done and survive restarts;',
+        "a workspace runs at most its plan's concurrentIngestionJobs at once, and has at most a bounded number waiting",
+        '(429 ingestion_queue_full beyond it).',
       ].join(' '),
       params: idParamsSchema,
       querystring: uploadQuerySchema,
@@ -128,30 +121,23 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
       const upload = request.isMultipart() ? await fromMultipart(request) : fromJson(request.body);
       // Refuse an unsupported type now (415), not later inside a background job.
       resolveContentType(upload.input);
-      // Quotas: refused at once when full, and checked exactly where the document is written.
-      const enforce = quotasApply(metering, request);
-      if (enforce) await checkDocumentRoom(database, context, upload.input.source);
-      const ingestion = { ...ingestionBase, storeGuard: enforce ? assertDocumentWithinQuotas : undefined };
-      const ingest = () =>
-        meteredWork(metering, request, { event: (result: IngestResult | undefined) => ingestionEvent(result, upload.sizeBytes) }, () =>
-          ingestDocument(ingestion, context, upload.input, upload.options),
-        );
+      // Quotas: refused at once when full (a background upload too, with its 429 or 413 now rather
+      // than a failed job), and checked again exactly where the document is written.
+      const quotas = quotasApply(metering, request);
+      if (quotas) await checkDocumentRoom(database, context, upload.input.source);
 
       if (request.query.async === true || upload.sizeBytes >= asyncThresholdBytes) {
-        const job = ingestionJobs.enqueue({
-          workspaceId: context.workspaceId,
-          source: upload.input.source,
-          sizeBytes: upload.sizeBytes,
-          run: async () => {
-            const result = await ingest();
-            return { documentId: result.document.id, status: result.status, chunkCount: result.chunkCount };
-          },
-        });
+        const job = await ingestionJobs.enqueue(context, { ...upload, metering: { quotas, requestId: request.id } });
         reply.header('location', `/workspaces/${context.workspaceId}/documents/jobs/${job.id}`);
         return reply.code(202).send({ job });
       }
 
-      const result = await ingest();
+      const usage = metering.usage;
+      const result = await ingestUpload(ingestion, context, upload, {
+        quotas,
+        requestId: request.id,
+        record: usage ? (event) => usage.record(context, event) : undefined,
+      });
       return reply.code(result.status === 'created' ? 201 : 200).send(result);
     },
   });
@@ -160,15 +146,11 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
     config: { access: access.workspace('documents:write') },
     schema: {
       tags,
-      summary: 'The status of a background upload (kept in the server process that accepted it)',
+      summary: 'The status of a background upload: queued, running, succeeded (with the result) or failed (with the error)',
       params: jobParamsSchema,
       response: { 200: ingestionJobSchema },
     },
-    handler: async (request) => {
-      const job = ingestionJobs.get(workspaceContextOf(request).workspaceId, request.params.jobId);
-      if (!job) throw notFound(`Ingestion job ${request.params.jobId} not found in this workspace (or in this server process)`);
-      return job;
-    },
+    handler: async (request) => ingestionJobs.get(workspaceContextOf(request), request.params.jobId),
   });
 
   app.get('/workspaces/:id/documents', {
@@ -205,7 +187,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
       response: { 204: noContentSchema },
     },
     handler: async (request, reply) => {
-      await deleteDocument(ingestionBase, workspaceContextOf(request), request.params.docId);
+      await deleteDocument(ingestion, workspaceContextOf(request), request.params.docId);
       return reply.code(204).send();
     },
   });

@@ -1,21 +1,20 @@
 // Request and response schemas of documents, ingestion jobs and search.
 import { z } from 'zod';
+import {
+  documentContentTypeSchema,
+  documentInputSchema,
+  documentMetadataSchema,
+  documentSourceSchema,
+  documentTitleSchema,
+  ingestOptionFields,
+} from '../../ingestion/document-input.ts';
+import { searchRequestSchema } from '../../search/search-request.ts';
 
 const timestamp = z.date().describe('ISO 8601 date-time');
-const metadataSchema = z.record(z.string(), z.unknown()).describe('Free-form JSON object stored with the document (at most 16 KB)');
 
-const ingestOptionFields = {
-  chunkSize: z.number().int().min(32).max(8000).optional().describe('Tokens per chunk (default 512)'),
-  chunkOverlap: z.number().int().min(0).max(4000).optional().describe('Tokens shared by neighbouring chunks (default 64)'),
-  graph: z.boolean().optional().describe('false: do not extract knowledge-graph facts from this document'),
-};
-
-export const jsonDocumentBodySchema = z.strictObject({
-  source: z.string().min(1).max(2000).describe("The document's identity in the workspace (path, URL, id); re-sending a source replaces it"),
-  title: z.string().min(1).max(500).optional(),
+/** The JSON upload: the ingestion service's document input with text content, and the ingest options. */
+export const jsonDocumentBodySchema = documentInputSchema.extend({
   content: z.string().min(1).describe('The document text (Markdown, plain text or HTML)'),
-  contentType: z.string().min(1).max(200).optional().describe('text/markdown, text/plain or text/html; default: from the source extension'),
-  metadata: metadataSchema.optional(),
   ...ingestOptionFields,
 });
 
@@ -31,11 +30,11 @@ export const multipartDocumentBodySchema = z.object({
   graph: z.enum(['true', 'false']).optional(),
 });
 
-/** Multipart text fields, parsed from strings. */
+/** Multipart text fields, parsed from strings into the same fields as the JSON upload. */
 export const multipartFieldsSchema = z.strictObject({
-  source: z.string().min(1).max(2000).optional(),
-  title: z.string().min(1).max(500).optional(),
-  contentType: z.string().min(1).max(200).optional(),
+  source: documentSourceSchema.optional(),
+  title: documentTitleSchema.optional(),
+  contentType: documentContentTypeSchema.optional(),
   metadata: z
     .string()
     .transform((text, context) => {
@@ -48,9 +47,10 @@ export const multipartFieldsSchema = z.strictObject({
       context.addIssue({ code: 'custom', message: 'must be a JSON object' });
       return z.NEVER;
     })
+    .pipe(documentMetadataSchema)
     .optional(),
-  chunkSize: z.coerce.number().int().min(32).max(8000).optional(),
-  chunkOverlap: z.coerce.number().int().min(0).max(4000).optional(),
+  chunkSize: z.coerce.number().pipe(ingestOptionFields.chunkSize.unwrap()).optional(),
+  chunkOverlap: z.coerce.number().pipe(ingestOptionFields.chunkOverlap.unwrap()).optional(),
   graph: z
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
@@ -110,14 +110,18 @@ export const ingestionJobSchema = z
     workspaceId: z.uuid(),
     source: z.string(),
     sizeBytes: z.number().int(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    attempts: z.number().int().describe('How often a worker has started it (a crashed worker\'s job is started again)'),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     result: z
       .object({ documentId: z.uuid(), status: z.enum(['created', 'updated', 'unchanged']), chunkCount: z.number().int() })
       .nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .describe('Why it failed; on a queued job, why its last attempt was interrupted (it will be retried)'),
   })
   .meta({ id: 'IngestionJob' });
 
@@ -127,26 +131,14 @@ export const documentQuerySchema = z.object({
   include: z.enum(['chunks']).optional().describe('chunks: also return the document\'s chunks in order'),
 });
 
-const filtersSchema = z
-  .strictObject({
-    documentIds: z.array(z.uuid()).min(1).max(1000).optional().describe('Only chunks of these documents'),
-    metadata: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-      .optional()
-      .describe('Only documents whose metadata has all these key/value pairs'),
-  })
-  .optional();
-
 export const searchModes = ['vector', 'text', 'hybrid', 'graph'] as const;
 
-export const searchBodySchema = z.strictObject({
-  query: z.string().trim().min(1).max(8000).describe('graph mode: at most 2000 characters'),
+/** The search service's request, plus the mode (and graph mode's option). */
+export const searchBodySchema = searchRequestSchema.extend({
   mode: z
     .enum(searchModes)
     .default('hybrid')
     .describe('vector similarity, BM25 text, their fusion (hybrid), or knowledge-graph facts (graph)'),
-  limit: z.number().int().min(1).max(100).default(10).describe('graph mode: at most 50'),
-  filters: filtersSchema.describe('Document filters (not in graph mode)'),
   currentOnly: z.boolean().optional().describe('graph mode: only facts not invalidated by later ones (default false)'),
 });
 

@@ -1,29 +1,15 @@
-// ragspace usage: a workspace's usage and cost over a time range, as a table, JSON or CSV.
+// ragspace usage: a workspace's usage and cost over a time range. The work is in ../actions/usage.ts.
 import type { Command } from 'commander';
-import { parseInput } from '../../tenancy/validation.ts';
-import { getWorkspaceUsage, usageRangeSchema, usageReportCsv, workspaceGroupings, type UsageReport } from '../../tenancy/usage-reports.ts';
-import { formatTable, printResult } from '../output.ts';
-import { runWithRuntime } from '../run-command.ts';
-import { operatorContext } from '../workspace-context.ts';
+import { workspaceGroupings } from '../../tenancy/usage-reports.ts';
+import { runWithDatabase } from '../run-command.ts';
 
-interface UsageOptions {
+export interface UsageOptions {
   workspace: string;
   from?: string;
   to?: string;
   groupBy?: string;
   csv?: boolean;
   json?: boolean;
-}
-
-function humanReport(report: UsageReport): string {
-  const header = [report.groupBy ?? 'all', 'kind', 'events', 'input', 'output', 'embedding', 'documents', 'chunks', 'bytes', 'cost (USD)'];
-  const rows = [...report.rows, { group: 'total', kind: '', ...report.totals }].map((row) => [
-    row.group ?? '-',
-    row.kind,
-    ...[row.events, row.inputTokens, row.outputTokens, row.embeddingTokens, row.documents, row.chunks, row.bytes].map(String),
-    row.costUsd.toFixed(6),
-  ]);
-  return [`usage from ${report.from} to ${report.to}`, formatTable(header, rows)].join('\n');
 }
 
 export function registerUsageCommand(program: Command): void {
@@ -37,12 +23,9 @@ export function registerUsageCommand(program: Command): void {
     .option('--csv', 'print CSV')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<UsageOptions, []>(async (runtime, options) => {
-        const range = parseInput(usageRangeSchema(workspaceGroupings), { from: options.from, to: options.to, groupBy: options.groupBy });
-        const context = await operatorContext(runtime.database, options.workspace);
-        const report = await getWorkspaceUsage(runtime.database, context, range);
-        if (options.csv) process.stdout.write(usageReportCsv(report));
-        else printResult(options, report, () => humanReport(report));
+      runWithDatabase<UsageOptions, []>(async (runtime, options) => {
+        const { printUsage } = await import('../actions/usage.ts');
+        await printUsage(runtime, options);
       }),
     );
 }
