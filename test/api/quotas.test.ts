@@ -15,6 +15,8 @@ describe('plan quotas', () => {
   let model: OpenAITestServer;
   let now = new Date('2027-01-31T23:59:00Z');
 
+  // OPENAI_BASE_URL gives the chat turns their model; uploads say graph: false so that it does not
+  // also become the graph extraction model, which these tests do not script.
   beforeAll(async () => {
     model = await startOpenAITestServer();
     api = await createTestApi({
@@ -182,7 +184,7 @@ describe('plan quotas', () => {
           method: 'POST',
           url: `/workspaces/${workspace.context.workspaceId}/documents`,
           headers: bearer(key),
-          payload: { source: `note-${index}.md`, content: `# Note ${index}\n\nThe ${index}th note says the warehouse opens at ${index} o'clock.` },
+          payload: { source: `note-${index}.md`, content: `# Note ${index}\n\nThe ${index}th note says the warehouse opens at ${index} o'clock.`, graph: false },
         }),
       ),
     );
@@ -198,7 +200,7 @@ describe('plan quotas', () => {
       method: 'POST',
       url: `/workspaces/${workspace.context.workspaceId}/documents`,
       headers: bearer(key),
-      payload: { source: (responses.find((response) => response.statusCode === 201)!.json() as { document: { source: string } }).document.source, content: '# Replaced\n\nNew text.' },
+      payload: { source: (responses.find((response) => response.statusCode === 201)!.json() as { document: { source: string } }).document.source, content: '# Replaced\n\nNew text.', graph: false },
     });
     expect(replaced.statusCode).toBe(200);
   });
@@ -212,7 +214,7 @@ describe('plan quotas', () => {
         url: `/workspaces/${workspace.context.workspaceId}/documents`,
         headers: bearer(key),
         // Equal lengths, so every document stores the same number of bytes.
-        payload: { source: `page-${String(index).padStart(3, '0')}.txt`, content: `Page ${String(index).padStart(3, '0')} of the handbook: lockers are emptied every Friday.` },
+        payload: { source: `page-${String(index).padStart(3, '0')}.txt`, content: `Page ${String(index).padStart(3, '0')} of the handbook: lockers are emptied every Friday.`, graph: false },
       });
     expect((await upload(999)).statusCode).toBe(201);
     const perDocument = (await quotaOf(workspace, 'storageBytes')).used;

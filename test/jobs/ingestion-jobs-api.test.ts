@@ -6,6 +6,7 @@ import type { Database } from '../../src/db/database.ts';
 import { withWorkspace } from '../../src/db/workspace-scope.ts';
 import { bearer, createTestApi, createWorkspaceWithKey, type TestApi, type TestWorkspace } from '../api/helpers.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { readJob } from '../helpers/ingestion-job-requests.ts';
 
 function upload(api: TestApi, workspace: TestWorkspace, source: string) {
   return api.app.inject({
@@ -14,16 +15,6 @@ function upload(api: TestApi, workspace: TestWorkspace, source: string) {
     headers: bearer(workspace.adminSecret),
     payload: { source, content: `# ${source}\n\nThe ${source} procedure, step by step.`, graph: false },
   });
-}
-
-async function readJob(api: TestApi, workspace: TestWorkspace, jobId: string) {
-  const response = await api.app.inject({
-    method: 'GET',
-    url: `/workspaces/${workspace.context.workspaceId}/documents/jobs/${jobId}`,
-    headers: bearer(workspace.adminSecret),
-  });
-  expect(response.statusCode).toBe(200);
-  return response.json();
 }
 
 describe('ingestion jobs through the API', () => {
