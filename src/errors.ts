@@ -7,13 +7,15 @@ export class RagspaceError extends Error {
     readonly statusCode: number,
     message: string,
     readonly details?: unknown,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 function defineError(code: string, statusCode: number) {
-  const create = (message: string, details?: unknown) => new RagspaceError(code, statusCode, message, details);
+  /** `options.cause` keeps the wrapped failure for the log (never sent to the client). */
+  const create = (message: string, details?: unknown, options?: ErrorOptions) => new RagspaceError(code, statusCode, message, details, options);
   return Object.assign(create, { code, statusCode });
 }
 

@@ -3,7 +3,7 @@
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open-database.ts';
-import { createEmbedder } from './ingestion/embedders/create-embedder.ts';
+import { createEmbedder } from './models/model-provider.ts';
 import { ensureDeploymentEmbedder } from './ingestion/embedders/deployment-embedder.ts';
 import type { DocumentListener } from './ingestion/document-events.ts';
 import type { Embedder } from './ingestion/embedders/embedder.ts';

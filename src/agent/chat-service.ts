@@ -2,12 +2,12 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { describeModelFailure } from '../models/model-failure.ts';
 import { withWorkspace } from '../db/workspace-scope.ts';
 import { getAgent, getDefaultAgent, type Agent } from '../tenancy/agents.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import type { AgentEventSink, AgentTurnResult } from './agent-events.ts';
 import { chooseChatModel } from './chat-model.ts';
-import { describeModelFailure } from './model-failure.ts';
 import { runExtractiveTurn } from './run-extractive-turn.ts';
 import { runLlmTurn } from './run-llm-turn.ts';
 import { appendMessages, createSession, getSession, loadHistory, type Session } from './sessions.ts';

@@ -4,7 +4,8 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { GraphExtractor } from './extraction/extractor.ts';
-import { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
+import { chatModelName, createChatModel, llmIsConfigured } from '../models/model-provider.ts';
+import { createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
 import { createOfflineExtractor } from './extraction/offline-extractor.ts';
 import type { GraphEmbedder } from './embedder.ts';
 import type { GraphStore } from './graph-store.ts';
@@ -12,8 +13,6 @@ import { createGraphIndexer, type GraphIndexer } from './indexing/graph-indexer.
 import { createRuleContradictionJudge, type ContradictionJudge } from './indexing/contradictions.ts';
 import { createNeo4jGraphStore, openNeo4jDriver } from './neo4j/neo4j-graph-store.ts';
 import { createPostgresGraphStore } from './postgres/postgres-graph-store.ts';
-
-const defaultExtractionModel = 'gpt-4o-mini';
 
 /** Opens and initialises the configured graph store (neo4j: connects and creates constraints and indexes). */
 export async function openGraphStore(
@@ -40,19 +39,27 @@ export interface GraphExtraction {
   contradictionJudge: ContradictionJudge;
 }
 
-/** The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else offline. */
-export function createGraphExtraction(config: Pick<Config, 'openai'>): GraphExtraction {
-  const { apiKey, baseUrl, chatModel } = config.openai;
-  if (!apiKey && !baseUrl) return { extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
-  const modelName = chatModel ?? defaultExtractionModel;
-  const model = createGraphChatModel({ model: modelName, apiKey, baseUrl });
-  return {
-    extractor: createLlmExtractor({ model, modelName }),
-    contradictionJudge: createLlmContradictionJudge({ model, modelName }),
+/**
+ * The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else
+ * offline. The model comes from the model provider: same timeout and retries as the agent's.
+ */
+export function createGraphExtraction(config: Pick<Config, 'openai' | 'chat'>): GraphExtraction {
+  if (!llmIsConfigured(config)) return { extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+  const settings = {
+    modelName: chatModelName(config),
+    timeoutMs: config.chat.timeoutMs,
+    // Built once, on the first document: deterministic settings for extraction.
+    model: once(() => createChatModel(config, { temperature: 0 })),
   };
+  return { extractor: createLlmExtractor(settings), contradictionJudge: createLlmContradictionJudge(settings) };
+}
+
+function once<T>(create: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= create());
 }
 
 /** The document listener that keeps the workspace graphs up to date, with the configured extraction. */
-export function createConfiguredGraphIndexer(config: Pick<Config, 'openai'>, store: GraphStore, embedder: GraphEmbedder): GraphIndexer {
+export function createConfiguredGraphIndexer(config: Pick<Config, 'openai' | 'chat'>, store: GraphStore, embedder: GraphEmbedder): GraphIndexer {
   return createGraphIndexer({ store, embedder, ...createGraphExtraction(config) });
 }
