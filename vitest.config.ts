@@ -15,6 +15,7 @@ const embeddedOrDatabaseFree = [
   'test/ingestion/chunker.test.ts',
   'test/ingestion/embedders.test.ts',
   'test/ingestion/loaders.test.ts',
+  'test/ingestion/office-loaders.test.ts',
   'test/models/model-provider.test.ts',
   'test/search/metrics.test.ts',
   'test/search/search-over-socket.test.ts',

@@ -13,15 +13,19 @@ const ingestOptionFields = {
 export const jsonDocumentBodySchema = z.strictObject({
   source: z.string().min(1).max(2000).describe("The document's identity in the workspace (path, URL, id); re-sending a source replaces it"),
   title: z.string().min(1).max(500).optional(),
-  content: z.string().min(1).describe('The document text (Markdown, plain text or HTML)'),
-  contentType: z.string().min(1).max(200).optional().describe('text/markdown, text/plain or text/html; default: from the source extension'),
+  content: z.string().min(1).describe('The document: text (Markdown, plain text, HTML, CSV), or the file\'s bytes in base64 with contentEncoding "base64" (PDF, DOCX, PPTX, XLSX, ODT, ODS, ODP)'),
+  contentEncoding: z
+    .enum(['text', 'base64'])
+    .optional()
+    .describe('base64: content is the file\'s bytes in base64 (for binary formats); default text'),
+  contentType: z.string().min(1).max(200).optional().describe('A MIME type (text/markdown, text/csv, application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document…); default: from the source extension'),
   metadata: metadataSchema.optional(),
   ...ingestOptionFields,
 });
 
 /** Multipart form fields (documentation; the route reads the stream itself). */
 export const multipartDocumentBodySchema = z.object({
-  file: z.string().meta({ format: 'binary' }).describe('The document: .md, .txt, .html or .pdf'),
+  file: z.string().meta({ format: 'binary' }).describe('The document: .md, .txt, .html, .pdf, .csv, .tsv, .docx, .pptx, .xlsx, .odt, .ods or .odp'),
   source: z.string().optional().describe('Default: the file name'),
   title: z.string().optional(),
   contentType: z.string().optional().describe("Default: the file part's Content-Type, else the extension"),
