@@ -29,6 +29,8 @@ export const organizationMismatch = defineError('organization_mismatch', 403);
 export const confirmationMismatch = defineError('confirmation_mismatch', 422);
 /** No route has this method and path (distinct from a missing resource). */
 export const routeNotFound = defineError('route_not_found', 404);
+/** The path exists but not with this method (e.g. GET on the stateless MCP endpoint). */
+export const methodNotAllowed = defineError('method_not_allowed', 405);
 /** The server is at capacity for background work (e.g. the ingestion job queue is full); retry later. */
 export const serviceBusy = defineError('service_busy', 503);
 export const internalError = defineError('internal_error', 500);

@@ -3,11 +3,11 @@
 // plugins with names and declared dependencies, registered on the root instance before any route
 // file, so every route inherits their hooks.
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
+import { packageVersion } from '../version.ts';
 import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
 import { errorHandlingPlugin } from './plugins/errors.ts';
@@ -29,10 +29,6 @@ export interface AppOptions {
   asyncUploadThresholdBytes?: number;
   /** Version shown in the OpenAPI document (default: package.json's). */
   version?: string;
-}
-
-function packageVersion(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
 const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

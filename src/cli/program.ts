@@ -4,6 +4,7 @@ import { registerChatCommand } from './commands/chat.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerKeyCommands } from './commands/key.ts';
+import { registerMcpCommand } from './commands/mcp.ts';
 import { registerOrganizationCommands } from './commands/organization.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerWorkspaceCommands } from './commands/workspace.ts';
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerIngestCommand(program);
   registerEvalCommand(program);
   registerChatCommand(program);
+  registerMcpCommand(program);
   return program;
 }

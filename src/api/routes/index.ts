@@ -6,6 +6,7 @@ import { apiKeyRoutes } from './api-keys.ts';
 import { chatRoutes } from './chat.ts';
 import { documentRoutes } from './documents.ts';
 import { healthRoutes } from './health.ts';
+import { mcpRoutes } from './mcp.ts';
 import { organizationApiKeyRoutes } from './organization-api-keys.ts';
 import { organizationRoutes } from './organizations.ts';
 import { searchRoutes } from './search.ts';
@@ -23,4 +24,5 @@ export const coreRoutes: readonly RouteModule[] = [
   searchRoutes,
   chatRoutes,
   sessionRoutes,
+  mcpRoutes,
 ];
