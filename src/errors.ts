@@ -35,6 +35,8 @@ export const methodNotAllowed = defineError('method_not_allowed', 405);
 export const serviceBusy = defineError('service_busy', 503);
 export const internalError = defineError('internal_error', 500);
 export const notFound = defineError('not_found', 404);
+/** The OpenAI-compatible API's `model` names no agent of the key's workspace (OpenAI's own code). */
+export const modelNotFound = defineError('model_not_found', 404);
 export const conflict = defineError('conflict', 409);
 export const payloadTooLarge = defineError('payload_too_large', 413);
 export const unsupportedMediaType = defineError('unsupported_media_type', 415);

@@ -10,7 +10,7 @@ import type { AgentEventSink, AgentTurnResult } from './agent-events.ts';
 import { chooseChatModel } from './chat-model.ts';
 import { runExtractiveTurn } from './run-extractive-turn.ts';
 import { runLlmTurn } from './run-llm-turn.ts';
-import { appendMessages, createSession, getSession, loadHistory, type Session } from './sessions.ts';
+import { appendMessages, createSession, getSession, loadHistory, recentWithinBudget, type ConversationMessage, type Session } from './sessions.ts';
 import { createAgentTools, type AgentToolDependencies } from './tools/index.ts';
 
 export interface ChatDependencies extends AgentToolDependencies {
@@ -21,6 +21,12 @@ export interface ChatRequest {
   message: string;
   agentId?: string;
   sessionId?: string;
+  /**
+   * The conversation before `message` as the client keeps it (the OpenAI-compatible API, where the
+   * client sends the messages): the model reads it instead of the session's stored history, trimmed
+   * to CHAT_HISTORY_TOKEN_BUDGET like that. The session still records this turn.
+   */
+  history?: ConversationMessage[];
 }
 
 export interface ChatTurn extends AgentTurnResult {
@@ -38,7 +44,7 @@ export interface ChatCallbacks {
 const citationInstruction =
   'Passages returned by tools are numbered like [1]. Cite every statement with the number of the passage it comes from.';
 
-function buildMessages(agent: Agent, history: Array<{ role: 'user' | 'assistant'; content: string }>, message: string): BaseMessage[] {
+function buildMessages(agent: Agent, history: ConversationMessage[], message: string): BaseMessage[] {
   return [
     new SystemMessage(`${agent.systemPrompt}\n\n${citationInstruction}`),
     ...history.map((entry) => (entry.role === 'user' ? new HumanMessage(entry.content) : new AIMessage(entry.content))),
@@ -79,7 +85,10 @@ export async function runChatTurn(
     existingSession ??
     (await createSession(dependencies.database, context, { agentId: agent.id, customerId: context.customerId, title: request.message.slice(0, 80) }));
   callbacks.onSession?.(session);
-  const history = await loadHistory(dependencies.database, context, session.id, dependencies.config.chat.historyTokenBudget);
+  const historyBudget = dependencies.config.chat.historyTokenBudget;
+  const history = request.history
+    ? recentWithinBudget(request.history, historyBudget)
+    : await loadHistory(dependencies.database, context, session.id, historyBudget);
   await appendMessages(dependencies.database, context, session.id, [{ role: 'user', content: request.message }]);
 
   let partialAnswer = '';

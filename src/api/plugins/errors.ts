@@ -62,6 +62,20 @@ export function errorBody(error: RagspaceError): ErrorResponse {
   return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
+/**
+ * What the client is told about any failure: the client-safe error, or a 500 that carries only the
+ * request id while the log line carries the error and its stack.
+ */
+export function clientErrorOf(error: unknown, request: FastifyRequest, bodyLimitBytes: number): RagspaceError {
+  const clientError = toClientError(error, bodyLimitBytes);
+  if (clientError) {
+    if (clientError.statusCode >= 500) request.log.warn({ code: clientError.code }, clientError.message);
+    return clientError;
+  }
+  request.log.error({ err: error, requestId: request.id }, 'request failed');
+  return internalError(`Internal server error; quote request id ${request.id} when reporting it`, { requestId: request.id });
+}
+
 export interface ErrorHandlingOptions {
   /** The request body limit, quoted in 413 answers. */
   bodyLimitBytes: number;
@@ -71,17 +85,9 @@ export interface ErrorHandlingOptions {
 export const errorHandlingPlugin = fastifyPlugin<ErrorHandlingOptions>(
   async (app, { bodyLimitBytes }) => {
     app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-      const clientError = toClientError(error, bodyLimitBytes);
-      if (clientError) {
-        if (clientError.statusCode >= 500) request.log.warn({ code: clientError.code }, clientError.message);
-        return reply.code(clientError.statusCode).send(errorBody(clientError));
-      }
       // The stack goes to the log, never to the client; the request id joins the two.
-      request.log.error({ err: error, requestId: request.id }, 'request failed');
-      const failure = internalError(`Internal server error; quote request id ${request.id} when reporting it`, {
-        requestId: request.id,
-      });
-      return reply.code(500).send(errorBody(failure));
+      const failure = clientErrorOf(error, request, bodyLimitBytes);
+      return reply.code(failure.statusCode).send(errorBody(failure));
     });
 
     app.setNotFoundHandler((request, reply) => {

@@ -7,6 +7,7 @@ import { chatRoutes } from './chat.ts';
 import { documentRoutes } from './documents.ts';
 import { healthRoutes } from './health.ts';
 import { mcpRoutes } from './mcp.ts';
+import { openAiCompatibleRoutes } from './openai-compatible.ts';
 import { organizationApiKeyRoutes } from './organization-api-keys.ts';
 import { organizationRoutes } from './organizations.ts';
 import { searchRoutes } from './search.ts';
@@ -25,4 +26,5 @@ export const coreRoutes: readonly RouteModule[] = [
   chatRoutes,
   sessionRoutes,
   mcpRoutes,
+  openAiCompatibleRoutes,
 ];

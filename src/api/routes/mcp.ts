@@ -8,6 +8,7 @@ import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
 import { packageVersion } from '../../version.ts';
 import type { RouteModule } from '../route-module.ts';
+import { takeOverResponse } from '../server-sent-events.ts';
 import { idParamsSchema } from '../schemas/common.ts';
 
 const tags = ['mcp'];
@@ -44,17 +45,15 @@ export const mcpRoutes: RouteModule = async (app, { runtime }) => {
       ]);
       const server = createWorkspaceMcpServer(dependencies, context);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      // The transport writes the response itself; keep the headers the hooks set (security headers, request id).
-      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
-      reply.raw.setHeader('x-request-id', request.id);
-      reply.raw.setHeader('cache-control', 'no-store');
-      reply.hijack();
-      reply.raw.on('close', () => {
+      // The transport writes the response itself.
+      reply.header('cache-control', 'no-store');
+      const response = takeOverResponse(request, reply);
+      response.on('close', () => {
         void transport.close();
         void server.close();
       });
       await server.connect(transport);
-      await transport.handleRequest(request.raw, reply.raw, request.body);
+      await transport.handleRequest(request.raw, response, request.body);
       return reply;
     },
   });
