@@ -6,19 +6,14 @@ import ExcelJS from 'exceljs';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import pptxModule from 'pptxgenjs';
 import XlsxPopulate from 'xlsx-populate';
+import { contentTypes } from '../../src/ingestion/loaders/content-types.ts';
 
 // pptxgenjs's ESM build exports the class as default, but its types (in a CommonJS package) make
 // TypeScript see the module object there.
 const PptxGenJS = pptxModule as unknown as typeof pptxModule.default;
 
-export const mimeTypes = {
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  odt: 'application/vnd.oasis.opendocument.text',
-  ods: 'application/vnd.oasis.opendocument.spreadsheet',
-  odp: 'application/vnd.oasis.opendocument.presentation',
-} as const;
+/** The formats' MIME types, as ragspace knows them. */
+export const mimeTypes = contentTypes;
 
 /** An employee handbook: a title, two heading levels, paragraphs and a small table. */
 export async function buildDocx(): Promise<Uint8Array> {

@@ -9,19 +9,10 @@ import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { acmeDocuments, globexDocuments } from '../agent/fixtures.ts';
 import { bearer, createTestApi, createWorkspaceWithKey, type TestApi } from '../api/helpers.ts';
 import { readFixture } from '../graph/helpers/graph-fixtures.ts';
+import { retrievalToolNames } from '../helpers/mcp.ts';
 
 type ToolContent = Array<{ type: string; text?: string; uri?: string; name?: string }>;
 
-const retrievalTools = [
-  'get_document',
-  'get_entity_relationships',
-  'get_entity_timeline',
-  'graph_search',
-  'hybrid_search',
-  'list_documents',
-  'text_search',
-  'vector_search',
-];
 
 describe('MCP over Streamable HTTP', () => {
   let api: TestApi;
@@ -77,7 +68,7 @@ describe('MCP over Streamable HTTP', () => {
     const client = await connect(acme, acmeSearchKey);
     expect(client.getServerVersion()?.name).toBe('ragspace');
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(retrievalTools);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(retrievalToolNames);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint).toBe(true);
       expect(Object.keys(tool.inputSchema.properties ?? {}).filter((name) => /workspace|organization|tenant|group/i.test(name))).toEqual([]);

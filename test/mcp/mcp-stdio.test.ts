@@ -8,6 +8,7 @@ import type { Database } from '../../src/db/database.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { acmeDocuments, embedder, globexDocuments } from '../agent/fixtures.ts';
+import { retrievalToolNames } from '../helpers/mcp.ts';
 import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 import { createTestTenant } from '../helpers/database.ts';
 
@@ -50,16 +51,7 @@ describe('ragspace mcp (stdio)', () => {
 
   it('lists the same tools as the HTTP endpoint', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual([
-      'get_document',
-      'get_entity_relationships',
-      'get_entity_timeline',
-      'graph_search',
-      'hybrid_search',
-      'list_documents',
-      'text_search',
-      'vector_search',
-    ]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(retrievalToolNames);
   });
 
   it('searches and reads the named workspace only', async () => {
