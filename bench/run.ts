@@ -1,42 +1,27 @@
-// `npm run bench [-- name …]`: runs the scenarios in bench/scenarios/, prints a Markdown table per
-// scenario, and writes bench/results/latest.{json,md} (keeping the last results of scenarios not run).
+// `npm run bench [-- [--quick] [--tier pglite|postgres] name …]`: runs the scenarios in
+// bench/scenarios/ on every database tier (the embedded PGlite always; a real PostgreSQL when
+// TEST_DATABASE_URL is set, as for the tests), prints a Markdown table per scenario and tier, and
+// writes bench/results/latest.{json,md} (keeping the last results of scenarios not run).
+// `--quick` runs every scenario on both tiers in under two minutes in all (smaller data), and
+// writes bench/results/quick.{json,md} instead.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchScenario, ScenarioReport, ScenarioTable } from './scenario.ts';
+import { prepareBenchTiers, type BenchTier } from './tiers.ts';
 
 const benchDirectory = path.dirname(fileURLToPath(import.meta.url));
 const scenariosDirectory = path.join(benchDirectory, 'scenarios');
 const resultsDirectory = path.join(benchDirectory, 'results');
+const quickBudgetSeconds = 120;
 
-function flatten(value: unknown, prefix = ''): Array<[string, string | number]> {
-  if (value === null || typeof value !== 'object') return [[prefix || 'value', typeof value === 'number' ? value : String(value)]];
-  if (Array.isArray(value)) return [[prefix, JSON.stringify(value)]];
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => flatten(item, prefix ? `${prefix}.${key}` : key));
-}
-
-/** A file that exports a `scenario`, or a single run…Benchmark function (tabulated key by key). */
 async function loadScenarios(): Promise<BenchScenario[]> {
   const files = (await readdir(scenariosDirectory)).filter((file) => file.endsWith('.ts')).sort();
   const scenarios: BenchScenario[] = [];
   for (const file of files) {
-    const module = (await import(pathToFileURL(path.join(scenariosDirectory, file)).href)) as Record<string, unknown>;
-    if (module.scenario) {
-      scenarios.push(module.scenario as BenchScenario);
-      continue;
-    }
-    const runner = Object.entries(module).find(([name, value]) => /^run.*Benchmark$/.test(name) && typeof value === 'function');
-    if (!runner) continue;
-    const run = runner[1] as (options: { log: (message: string) => void }) => Promise<unknown>;
-    scenarios.push({
-      name: file.replace(/\.ts$/, ''),
-      description: `${runner[0]}() from bench/scenarios/${file}`,
-      async run(context) {
-        const data = await run({ log: context.log });
-        return { table: { columns: ['measure', 'value'], rows: flatten(data) }, data };
-      },
-    });
+    const module = (await import(pathToFileURL(path.join(scenariosDirectory, file)).href)) as { scenario?: BenchScenario };
+    if (module.scenario) scenarios.push(module.scenario);
   }
   return scenarios;
 }
@@ -50,60 +35,108 @@ function markdownTable(table: ScenarioTable): string {
   ].join('\n');
 }
 
-interface StoredResult {
-  description: string;
+interface TierResult {
+  database: string;
   measuredAt: string;
   machine: string;
+  quick: boolean;
   seconds: number;
   report?: ScenarioReport;
   error?: string;
 }
 
-function section(name: string, result: StoredResult): string {
-  const heading = `## ${name}\n\n${result.description} — ${result.measuredAt} on ${result.machine}, ${result.seconds.toFixed(0)} s\n`;
+interface StoredScenario {
+  description: string;
+  tiers: Partial<Record<BenchTier, TierResult>>;
+}
+
+function tierSection(tier: BenchTier, result: TierResult): string {
+  const heading = `### ${tier}: ${result.database}\n\n${result.measuredAt} on ${result.machine}${result.quick ? ', --quick' : ''}, ${result.seconds.toFixed(0)} s\n`;
   if (!result.report) return `${heading}\nFAILED: ${result.error}\n`;
   const notes = result.report.notes?.length ? `\n${result.report.notes.map((note) => `- ${note}`).join('\n')}\n` : '';
   return `${heading}\n${markdownTable(result.report.table)}\n${notes}`;
 }
 
-const selected = process.argv.slice(2).filter((argument) => !argument.startsWith('-'));
+function section(name: string, stored: StoredScenario): string {
+  const tiers = (Object.entries(stored.tiers) as Array<[BenchTier, TierResult]>).map(([tier, result]) => tierSection(tier, result));
+  return [`## ${name}\n\n${stored.description}\n`, ...tiers].join('\n');
+}
+
+function parseArguments(argv: string[]) {
+  const quick = argv.includes('--quick');
+  const tierIndex = argv.indexOf('--tier');
+  const onlyTier = tierIndex >= 0 ? argv[tierIndex + 1] : undefined;
+  if (onlyTier !== undefined && onlyTier !== 'pglite' && onlyTier !== 'postgres') throw new Error('--tier takes pglite or postgres');
+  const names = argv.filter((argument, index) => !argument.startsWith('-') && argv[index - 1] !== '--tier');
+  return { quick, onlyTier: onlyTier as BenchTier | undefined, names };
+}
+
+const { quick, onlyTier, names } = parseArguments(process.argv.slice(2));
 const all = await loadScenarios();
-const unknown = selected.filter((name) => !all.some((scenario) => scenario.name === name));
+const unknown = names.filter((name) => !all.some((scenario) => scenario.name === name));
 if (unknown.length > 0) {
   process.stderr.write(`error: unknown scenario ${unknown.join(', ')}; known: ${all.map((scenario) => scenario.name).join(', ')}\n`);
   process.exit(1);
 }
-const scenarios = selected.length > 0 ? all.filter((scenario) => selected.includes(scenario.name)) : all;
+const scenarios = names.length > 0 ? all.filter((scenario) => names.includes(scenario.name)) : all;
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.versions.node}`;
 
-// Results of scenarios not run this time are kept from the previous run.
-const latestJson = path.join(resultsDirectory, 'latest.json');
-const results: Record<string, StoredResult> = await readFile(latestJson, 'utf8')
-  .then((text) => (JSON.parse(text) as { scenarios: Record<string, StoredResult> }).scenarios)
+const benchTiers = await prepareBenchTiers();
+const tiers = benchTiers.tiers.filter((tier) => !onlyTier || tier === onlyTier);
+if (onlyTier && tiers.length === 0) throw new Error(`--tier ${onlyTier}: that tier is not available (TEST_DATABASE_URL unset?)`);
+if (!benchTiers.tiers.includes('postgres')) {
+  process.stderr.write('\n*** TEST_DATABASE_URL is not set: the real-PostgreSQL tier is SKIPPED; only PGlite runs. ***\n');
+}
+
+// Results of scenarios not run this time are kept from the previous run (results of the older
+// single-tier format are dropped).
+const resultsName = quick ? 'quick' : 'latest';
+const latestJson = path.join(resultsDirectory, `${resultsName}.json`);
+const results: Record<string, StoredScenario> = await readFile(latestJson, 'utf8')
+  .then((text) => (JSON.parse(text) as { scenarios: Record<string, StoredScenario> }).scenarios)
+  .then((stored) => Object.fromEntries(Object.entries(stored).filter(([, entry]) => entry.tiers)))
   .catch(() => ({}));
 
 let failed = false;
-for (const scenario of scenarios) {
-  process.stderr.write(`\n▶ ${scenario.name}: ${scenario.description}\n`);
-  const started = performance.now();
-  const measuredAt = new Date().toISOString();
-  let result: StoredResult;
-  try {
-    const report = await scenario.run({ log: (message) => process.stderr.write(`  ${message}\n`) });
-    result = { description: scenario.description, measuredAt, machine, seconds: (performance.now() - started) / 1000, report };
-  } catch (error) {
-    failed = true;
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    result = { description: scenario.description, measuredAt, machine, seconds: (performance.now() - started) / 1000, error: message };
+const runStarted = performance.now();
+try {
+  for (const scenario of scenarios) {
+    const stored: StoredScenario = { description: scenario.description, tiers: {} };
+    for (const tier of tiers) {
+      process.stderr.write(`\n▶ ${scenario.name} on ${tier}: ${scenario.description}\n`);
+      const started = performance.now();
+      const base = { database: benchTiers.describe(tier), measuredAt: new Date().toISOString(), machine, quick };
+      let result: TierResult;
+      try {
+        const report = await scenario.run({
+          tier,
+          quick,
+          log: (message) => process.stderr.write(`  [${tier}] ${message}\n`),
+          openDatabase: () => benchTiers.open(tier),
+        });
+        result = { ...base, seconds: (performance.now() - started) / 1000, report };
+      } catch (error) {
+        failed = true;
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        result = { ...base, seconds: (performance.now() - started) / 1000, error: message };
+      }
+      stored.tiers[tier] = result;
+      process.stdout.write(`\n${tierSection(tier, result)}`);
+    }
+    results[scenario.name] = stored;
   }
-  results[scenario.name] = result;
-  process.stdout.write(`\n${section(scenario.name, result)}`);
+} finally {
+  await benchTiers.close();
 }
+const totalSeconds = (performance.now() - runStarted) / 1000;
 
 await mkdir(resultsDirectory, { recursive: true });
 const ordered = Object.fromEntries(Object.entries(results).sort(([a], [b]) => a.localeCompare(b)));
-const markdown = ['# ragspace benchmarks\n', ...Object.entries(ordered).map(([name, result]) => section(name, result))].join('\n');
+const markdown = ['# ragspace benchmarks\n', ...Object.entries(ordered).map(([name, stored]) => section(name, stored))].join('\n');
 await writeFile(latestJson, `${JSON.stringify({ scenarios: ordered }, null, 2)}\n`);
-await writeFile(path.join(resultsDirectory, 'latest.md'), `${markdown}\n`);
-process.stderr.write(`\nresults: ${path.relative(process.cwd(), path.join(resultsDirectory, 'latest.md'))}\n`);
+await writeFile(path.join(resultsDirectory, `${resultsName}.md`), `${markdown}\n`);
+process.stderr.write(`\n${scenarios.length} scenarios × ${tiers.length} tiers in ${totalSeconds.toFixed(0)} s; results: ${path.relative(process.cwd(), path.join(resultsDirectory, `${resultsName}.md`))}\n`);
+if (quick && totalSeconds > quickBudgetSeconds) {
+  process.stderr.write(`warning: --quick took ${totalSeconds.toFixed(0)} s, over its ${quickBudgetSeconds} s budget: shrink the scenarios' quick sizes\n`);
+}
 if (failed) process.exitCode = 1;

@@ -1,10 +1,19 @@
-// What a benchmark scenario is. Each file in bench/scenarios/ exports `scenario: BenchScenario`
-// (or, the older way, one `run…Benchmark(options)` function, whose result is tabulated as is).
-// Scenarios report numbers measured in the same run, preferably as ratios to a baseline measured
-// beside them, because absolute times depend on the machine.
+// What a benchmark scenario is. Each file in bench/scenarios/ exports `scenario: BenchScenario`.
+// The runner calls it once per database tier (bench/tiers.ts: the embedded PGlite, and a real
+// PostgreSQL when TEST_DATABASE_URL is set), each time with a fresh database. Scenarios report
+// numbers measured in the same run, preferably as ratios to a baseline measured beside them
+// (the peer, an exact scan, the floor), because absolute times depend on the machine and its load.
+import type { BenchDatabase, BenchTier } from './tiers.ts';
+
+export type { BenchDatabase, BenchTier };
 
 export interface ScenarioContext {
   log(message: string): void;
+  tier: BenchTier;
+  /** `--quick`: every scenario on both tiers together in under two minutes (smaller data, fewer queries). */
+  quick: boolean;
+  /** A fresh, migrated database on this tier, for this run of the scenario; close it when done. */
+  openDatabase(): Promise<BenchDatabase>;
 }
 
 export interface ScenarioTable {
@@ -28,6 +37,36 @@ export interface BenchScenario {
   run(context: ScenarioContext): Promise<ScenarioReport>;
 }
 
+/** `full` normally, `quick` under `--quick`. */
+export function sized<T>(context: Pick<ScenarioContext, 'quick'>, full: T, quick: T): T {
+  return context.quick ? quick : full;
+}
+
+/** Opens the scenario's database, runs `work`, and closes it whatever happens. */
+export async function withBenchDatabase<T>(context: ScenarioContext, work: (bench: BenchDatabase) => Promise<T>): Promise<T> {
+  const bench = await context.openDatabase();
+  try {
+    return await work(bench);
+  } finally {
+    await bench.close();
+  }
+}
+
+/** A report for a scenario whose result is a plain object: one row per (dotted) key. */
+export function keyValueReport(data: unknown, notes?: string[]): ScenarioReport {
+  const flatten = (value: unknown, prefix = ''): Array<[string, string | number]> => {
+    if (value === null || typeof value !== 'object') return [[prefix || 'value', typeof value === 'number' ? value : String(value)]];
+    if (Array.isArray(value)) return [[prefix, JSON.stringify(value)]];
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => flatten(item, prefix ? `${prefix}.${key}` : key));
+  };
+  return { table: { columns: ['measure', 'value'], rows: flatten(data) }, data, ...(notes ? { notes } : {}) };
+}
+
+/** p50, p99 and mean of latencies in milliseconds. */
+export function latencySummary(times: readonly number[]): { p50: number; p99: number; mean: number } {
+  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), mean: times.reduce((sum, time) => sum + time, 0) / Math.max(times.length, 1) };
+}
+
 /** The value at `fraction` (0.5 = median) of `values`, nearest rank. */
 export function percentile(values: readonly number[], fraction: number): number {
   if (values.length === 0) return Number.NaN;
@@ -38,13 +77,4 @@ export function percentile(values: readonly number[], fraction: number): number 
 export function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
-}
-
-/** `--name <positive number>` from the command line of a scenario run on its own. */
-export function numberArgument(name: string): number | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return undefined;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
 }

@@ -1,20 +1,17 @@
 // Requests per second of POST /workspaces/:id/search (text mode, BM25) through a real listening
 // server on 127.0.0.1 with keep-alive connections from autocannon, beside the same search called
-// in-process with the same concurrency: the ratio is what HTTP, auth (one key lookup per request),
-// validation and serialisation cost on top of the search itself. autocannon runs in a child process.
-//
-// Standalone: node --import tsx bench/scenarios/api-search.ts [--seconds 5] [--documents 300] [--connections 8]
+// in-process with the same concurrency: the ratio is what HTTP, authentication, validation and
+// serialisation cost on top of the search itself (goal: ≥ 0.8). autocannon runs in a child process.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { numberArgument, percentile } from '../scenario.ts';
+import { keyValueReport, percentile, sized, withBenchDatabase, type BenchScenario } from '../scenario.ts';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { migrate } from '../../src/db/migrations.ts';
-import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
+import type { Database } from '../../src/db/database.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
@@ -80,6 +77,7 @@ async function runLoadGenerator(): Promise<void> {
 const datasetDirectory = new URL('../../../shared/datasets/cisi/', import.meta.url);
 
 export interface ApiSearchOptions {
+  database: Database;
   /** Seconds per measurement (each of HTTP and in-process); at most 10. */
   seconds?: number;
   /** CISI documents ingested into the workspace. */
@@ -141,106 +139,100 @@ async function measureInProcess(
   };
 }
 
-export async function runApiSearchBenchmark(options: ApiSearchOptions = {}): Promise<ApiSearchResult> {
+export async function runApiSearchBenchmark(options: ApiSearchOptions): Promise<ApiSearchResult> {
+  const { database } = options;
   const seconds = Math.min(Math.max(options.seconds ?? 5, 1), 10);
   const documentCount = options.documents ?? 300;
   const connections = options.connections ?? 8;
   const log = options.log ?? (() => undefined);
 
-  const database = await createMemoryDatabase();
   const embedder = createLocalEmbedder();
+  await ensureDeploymentEmbedder(database, embedder);
+  const organization = await createOrganization(database, { name: 'Bench' });
+  const workspace = await createWorkspace(database, { organization: organization.id, name: 'CISI' });
+  const context: WorkspaceContext = createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id, scopes: ['search'] });
+
+  log(`ingesting ${documentCount} CISI documents`);
+  const corpus = await readJsonLines<{ _id: string; title: string; text: string }>(new URL('corpus.jsonl', datasetDirectory), documentCount);
+  let chunks = 0;
+  for (const document of corpus) {
+    const result = await ingestDocument({ database, embedder }, context, {
+      source: document._id,
+      title: document.title || document._id,
+      content: document.text || document.title,
+      contentType: 'text/plain',
+    });
+    chunks += result.chunkCount;
+  }
+  const queries = (await readJsonLines<{ text: string }>(new URL('queries.jsonl', datasetDirectory), 50)).map((query) => query.text.slice(0, 500));
+
+  // Request logging off and no rate limit: the measurement is the request path, not log I/O.
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  const runtime: Runtime = {
+    config,
+    logger: pino({ level: 'silent' }),
+    database,
+    keyPepper: 'bench-pepper-0123456789abcdef0123456789',
+    embedder,
+    graphStore: createPostgresGraphStore(database),
+    embedded: false,
+    isOwner: true,
+    close: async () => undefined,
+  };
+  const { secret } = await createApiKey(database, runtime.keyPepper, context, { scopes: ['search'] });
+  const app = await buildApp(runtime, { rateLimit: false });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
   try {
-    await migrate(database);
-    await ensureDeploymentEmbedder(database, embedder);
-    const organization = await createOrganization(database, { name: 'Bench' });
-    const workspace = await createWorkspace(database, { organization: organization.id, name: 'CISI' });
-    const context: WorkspaceContext = createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id, scopes: ['search'] });
+    const path = `/workspaces/${workspace.id}/search`;
+    const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+    const requests = queries.map((query) => ({ method: 'POST' as const, path, headers, body: JSON.stringify({ query, mode: 'text', limit: 10 }) }));
 
-    log(`ingesting ${documentCount} CISI documents`);
-    const corpus = await readJsonLines<{ _id: string; title: string; text: string }>(new URL('corpus.jsonl', datasetDirectory), documentCount);
-    let chunks = 0;
-    for (const document of corpus) {
-      const result = await ingestDocument({ database, embedder }, context, {
-        source: document._id,
-        title: document.title || document._id,
-        content: document.text || document.title,
-        contentType: 'text/plain',
-      });
-      chunks += result.chunkCount;
-    }
-    const queries = (await readJsonLines<{ text: string }>(new URL('queries.jsonl', datasetDirectory), 50)).map((query) => query.text.slice(0, 500));
+    // A short warm-up so neither side pays first-call costs inside the measurement.
+    await generateLoad({ url: address, connections: 2, duration: 1, pipelining: 1, requests });
+    log(`HTTP: ${connections} keep-alive connections for ${seconds} s`);
+    const http = await generateLoad({ url: address, connections, duration: seconds, pipelining: 1, requests });
 
-    // Request logging off and no rate limit: the measurement is the request path, not log I/O.
-    const config = loadConfig({ LOG_LEVEL: 'silent' });
-    const runtime: Runtime = {
-      config,
-      logger: pino({ level: 'silent' }),
-      database,
-      keyPepper: 'bench-pepper-0123456789abcdef0123456789',
-      embedder,
-      graphStore: createPostgresGraphStore(database),
-      embedded: false,
-      isOwner: true,
-      close: async () => undefined,
+    log(`in-process: ${connections} concurrent callers for ${seconds} s`);
+    const inProcess = await measureInProcess(
+      (query) => search({ database, embedder }, context, 'text', { query, limit: 10 }),
+      queries,
+      connections,
+      seconds,
+    );
+    const requestsPerSecond = Math.round(http.requests.total / seconds);
+    return {
+      scenario: 'api-search',
+      documents: corpus.length,
+      chunks,
+      queries: queries.length,
+      connections,
+      seconds,
+      http: {
+        requestsPerSecond,
+        latencyMs: { p50: http.latency.p50, p99: http.latency.p99, average: http.latency.average },
+        non2xx: http.non2xx,
+        errors: http.errors + http.timeouts,
+      },
+      inProcess,
+      ratio: Number((requestsPerSecond / Math.max(inProcess.searchesPerSecond, 1)).toFixed(3)),
     };
-    const { secret } = await createApiKey(database, runtime.keyPepper, context, { scopes: ['search'] });
-    const app = await buildApp(runtime, { rateLimit: false });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-
-    try {
-      const path = `/workspaces/${workspace.id}/search`;
-      const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
-      const requests = queries.map((query) => ({ method: 'POST' as const, path, headers, body: JSON.stringify({ query, mode: 'text', limit: 10 }) }));
-
-      // A short warm-up so neither side pays first-call costs inside the measurement.
-      await generateLoad({ url: address, connections: 2, duration: 1, pipelining: 1, requests });
-      log(`HTTP: ${connections} keep-alive connections for ${seconds} s`);
-      const http = await generateLoad({ url: address, connections, duration: seconds, pipelining: 1, requests });
-
-      log(`in-process: ${connections} concurrent callers for ${seconds} s`);
-      const inProcess = await measureInProcess(
-        (query) => search({ database, embedder }, context, 'text', { query, limit: 10 }),
-        queries,
-        connections,
-        seconds,
-      );
-      const requestsPerSecond = Math.round(http.requests.total / seconds);
-      return {
-        scenario: 'api-search',
-        documents: corpus.length,
-        chunks,
-        queries: queries.length,
-        connections,
-        seconds,
-        http: {
-          requestsPerSecond,
-          latencyMs: { p50: http.latency.p50, p99: http.latency.p99, average: http.latency.average },
-          non2xx: http.non2xx,
-          errors: http.errors + http.timeouts,
-        },
-        inProcess,
-        ratio: Number((requestsPerSecond / Math.max(inProcess.searchesPerSecond, 1)).toFixed(3)),
-      };
-    } finally {
-      await app.close();
-    }
   } finally {
-    await database.close();
+    await app.close();
   }
 }
 
+export const scenario: BenchScenario = {
+  name: 'api-search',
+  description: 'POST /workspaces/:id/search (text) over HTTP with keep-alive vs the same search in-process, same concurrency (goal: ratio ≥ 0.8)',
+  run: (context) =>
+    withBenchDatabase(context, async ({ database }) =>
+      keyValueReport(
+        await runApiSearchBenchmark({ database, seconds: sized(context, 5, 2), documents: sized(context, 300, 100), log: context.log }),
+      ),
+    ),
+};
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.includes(loadGeneratorFlag)) {
   await runLoadGenerator();
-} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await runApiSearchBenchmark({
-    seconds: numberArgument('seconds'),
-    documents: numberArgument('documents'),
-    connections: numberArgument('connections'),
-    log: (message) => process.stderr.write(`${message}\n`),
-  });
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(
-    `POST /workspaces/:id/search (text): ${result.http.requestsPerSecond} req/s over HTTP (p50 ${result.http.latencyMs.p50} ms) vs ` +
-      `${result.inProcess.searchesPerSecond} searches/s in-process (p50 ${result.inProcess.latencyMs.p50} ms): ratio ${result.ratio}\n`,
-  );
 }

@@ -2,16 +2,12 @@
 // time to its first token, with a local OpenAI-compatible server that answers at once. The turn
 // makes one tool call (hybrid_search) and then answers, so the overhead covers auth, session and
 // history, two model round trips' plumbing, the search itself and persistence.
-//
-// Standalone: node --import tsx bench/scenarios/chat-overhead.ts [--turns 40]
-import { pathToFileURL } from 'node:url';
-import { numberArgument, percentile, round } from '../scenario.ts';
+import { keyValueReport, percentile, round, sized, withBenchDatabase, type BenchScenario } from '../scenario.ts';
 import { createParser } from 'eventsource-parser';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { migrate } from '../../src/db/migrations.ts';
-import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
+import type { Database } from '../../src/db/database.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
@@ -53,14 +49,13 @@ async function firstTokenAfter(response: Response, started: number): Promise<num
   return firstToken;
 }
 
-export async function runChatOverheadBenchmark(options: { turns?: number; log?: (message: string) => void } = {}): Promise<ChatOverheadResult> {
+export async function runChatOverheadBenchmark(options: { database: Database; turns?: number; log?: (message: string) => void }): Promise<ChatOverheadResult> {
+  const { database } = options;
   const turns = options.turns ?? 40;
   const log = options.log ?? (() => undefined);
-  const database = await createMemoryDatabase();
   const model = await startOpenAITestServer();
   const embedder = createLocalEmbedder();
   try {
-    await migrate(database);
     await ensureDeploymentEmbedder(database, embedder);
     const organization = await createOrganization(database, { name: 'Bench chat' });
     const workspace = await createWorkspace(database, { organization: organization.id, name: 'Support' });
@@ -118,11 +113,14 @@ export async function runChatOverheadBenchmark(options: { turns?: number; log?: 
     }
   } finally {
     await model.close();
-    await database.close();
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const result = await runChatOverheadBenchmark({ turns: numberArgument('turns'), log: console.log });
-  console.log(JSON.stringify(result, null, 2));
-}
+export const scenario: BenchScenario = {
+  name: 'chat-overhead',
+  description: 'Server-side overhead of a streamed chat turn (one hybrid_search tool call) over the model time, with a local OpenAI-compatible server',
+  run: (context) =>
+    withBenchDatabase(context, async ({ database }) =>
+      keyValueReport(await runChatOverheadBenchmark({ database, turns: sized(context, 40, 10), log: context.log })),
+    ),
+};

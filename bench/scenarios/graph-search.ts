@@ -3,13 +3,9 @@
 // workspace while a second workspace holds the same number of its own, then graphSearch,
 // getEntityRelationships (depth 2) and getEntityTimeline are timed one call at a time.
 // The corpus is generated from templates with a seeded random generator: same corpus on every run.
-//
-// Standalone: node --import tsx bench/scenarios/graph-search.ts [--documents 300] [--queries 200]
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { numberArgument } from '../scenario.ts';
-import { migrate } from '../../src/db/migrations.ts';
-import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
+import { keyValueReport, sized, withBenchDatabase, type BenchScenario } from '../scenario.ts';
+import type { Database } from '../../src/db/database.ts';
 import { createOfflineExtractor } from '../../src/graph/extraction/offline-extractor.ts';
 import { getEntityRelationships, getEntityTimeline, graphSearch } from '../../src/graph/graph-search.ts';
 import { createRuleContradictionJudge } from '../../src/graph/indexing/contradictions.ts';
@@ -21,6 +17,7 @@ import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 
 export interface GraphSearchBenchmarkOptions {
+  database: Database;
   documents?: number;
   queries?: number;
   log?: (message: string) => void;
@@ -35,7 +32,7 @@ interface LatencySummary {
 
 export interface GraphSearchBenchmarkResult {
   scenario: 'graph-search';
-  backend: 'postgres (PGlite)';
+  backend: 'postgres';
   embedder: string;
   documents: number;
   graph: { episodes: number; entities: number; facts: number };
@@ -112,78 +109,71 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-export async function runGraphSearchBenchmark(options: GraphSearchBenchmarkOptions = {}): Promise<GraphSearchBenchmarkResult> {
+export async function runGraphSearchBenchmark(options: GraphSearchBenchmarkOptions): Promise<GraphSearchBenchmarkResult> {
+  const { database } = options;
   const documentCount = options.documents ?? 300;
   const queryCount = options.queries ?? 200;
   const log = options.log ?? (() => undefined);
-  const database = await createMemoryDatabase();
-  try {
-    await migrate(database);
-    const organization = await createOrganization(database, { name: 'Bench', slug: 'bench-graph' });
-    const contexts: WorkspaceContext[] = [];
-    for (const slug of ['graph-main', 'graph-neighbour']) {
-      const workspace = await createWorkspace(database, { organization: organization.id, name: slug, slug });
-      contexts.push(createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id, scopes: ['search'] }));
-    }
-    const [main, neighbour] = contexts as [WorkspaceContext, WorkspaceContext];
-    const store = createPostgresGraphStore(database);
-    const embedder = createLocalEmbedder();
-    const indexer = createGraphIndexer({ store, embedder, extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() });
-
-    const index = async (context: WorkspaceContext, texts: string[]) => {
-      for (const [position, text] of texts.entries()) {
-        const chunks = text.split('\n\n').map((content, chunkPosition) => ({ id: randomUUID(), position: chunkPosition, content, headingPath: [] }));
-        await indexer.indexDocument(context, { id: randomUUID(), source: `news-${position}.md`, title: `news ${position}`, metadata: {} }, chunks);
-      }
-    };
-    const indexingStart = performance.now();
-    await index(main, newsCorpus(documentCount, seededRandom(7)));
-    const indexingSeconds = (performance.now() - indexingStart) / 1000;
-    log(`indexed ${documentCount} documents in ${indexingSeconds.toFixed(1)} s`);
-    await index(neighbour, newsCorpus(documentCount, seededRandom(11)));
-    const graph = await store.counts(main);
-    log(`graph of the measured workspace: ${JSON.stringify(graph)}`);
-
-    const dependencies = { store, embedder };
-    const queries = newsQueries(queryCount, seededRandom(13));
-    for (const query of queries.slice(0, 10)) await graphSearch(dependencies, main, { query, limit: 10 }); // warm-up
-    const searchSamples: number[] = [];
-    for (const query of queries) searchSamples.push(await timed(() => graphSearch(dependencies, main, { query, limit: 10 })));
-    const names = newsQueries(queryCount, seededRandom(17)).map((_, position) => `${companyStems[position % companyStems.length]} ${companyKinds[position % companyKinds.length]}`);
-    const relationshipSamples: number[] = [];
-    const timelineSamples: number[] = [];
-    for (const name of names.slice(0, Math.max(20, Math.floor(queryCount / 2)))) {
-      relationshipSamples.push(await timed(() => getEntityRelationships(dependencies, main, name, 2)));
-      timelineSamples.push(await timed(() => getEntityTimeline(dependencies, main, name)));
-    }
-    return {
-      scenario: 'graph-search',
-      backend: 'postgres (PGlite)',
-      embedder: `${embedder.name} (${embedder.dimensions} dimensions)`,
-      documents: documentCount,
-      graph,
-      indexingDocumentsPerSecond: Number((documentCount / indexingSeconds).toFixed(1)),
-      queries: queries.length,
-      latencyMs: {
-        graphSearch: summarize(searchSamples),
-        relationshipsDepth2: summarize(relationshipSamples),
-        timeline: summarize(timelineSamples),
-      },
-    };
-  } finally {
-    await database.close();
+  const organization = await createOrganization(database, { name: 'Bench', slug: 'bench-graph' });
+  const contexts: WorkspaceContext[] = [];
+  for (const slug of ['graph-main', 'graph-neighbour']) {
+    const workspace = await createWorkspace(database, { organization: organization.id, name: slug, slug });
+    contexts.push(createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id, scopes: ['search'] }));
   }
+  const [main, neighbour] = contexts as [WorkspaceContext, WorkspaceContext];
+  const store = createPostgresGraphStore(database);
+  const embedder = createLocalEmbedder();
+  const indexer = createGraphIndexer({ store, embedder, extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() });
+
+  const index = async (context: WorkspaceContext, texts: string[]) => {
+    for (const [position, text] of texts.entries()) {
+      const chunks = text.split('\n\n').map((content, chunkPosition) => ({ id: randomUUID(), position: chunkPosition, content, headingPath: [] }));
+      await indexer.indexDocument(context, { id: randomUUID(), source: `news-${position}.md`, title: `news ${position}`, metadata: {} }, chunks);
+    }
+  };
+  const indexingStart = performance.now();
+  await index(main, newsCorpus(documentCount, seededRandom(7)));
+  const indexingSeconds = (performance.now() - indexingStart) / 1000;
+  log(`indexed ${documentCount} documents in ${indexingSeconds.toFixed(1)} s`);
+  await index(neighbour, newsCorpus(documentCount, seededRandom(11)));
+  const graph = await store.counts(main);
+  log(`graph of the measured workspace: ${JSON.stringify(graph)}`);
+
+  const dependencies = { store, embedder };
+  const queries = newsQueries(queryCount, seededRandom(13));
+  for (const query of queries.slice(0, 10)) await graphSearch(dependencies, main, { query, limit: 10 }); // warm-up
+  const searchSamples: number[] = [];
+  for (const query of queries) searchSamples.push(await timed(() => graphSearch(dependencies, main, { query, limit: 10 })));
+  const names = newsQueries(queryCount, seededRandom(17)).map((_, position) => `${companyStems[position % companyStems.length]} ${companyKinds[position % companyKinds.length]}`);
+  const relationshipSamples: number[] = [];
+  const timelineSamples: number[] = [];
+  for (const name of names.slice(0, Math.max(20, Math.floor(queryCount / 2)))) {
+    relationshipSamples.push(await timed(() => getEntityRelationships(dependencies, main, name, 2)));
+    timelineSamples.push(await timed(() => getEntityTimeline(dependencies, main, name)));
+  }
+  return {
+    scenario: 'graph-search',
+    backend: 'postgres',
+    embedder: `${embedder.name} (${embedder.dimensions} dimensions)`,
+    documents: documentCount,
+    graph,
+    indexingDocumentsPerSecond: Number((documentCount / indexingSeconds).toFixed(1)),
+    queries: queries.length,
+    latencyMs: {
+      graphSearch: summarize(searchSamples),
+      relationshipsDepth2: summarize(relationshipSamples),
+      timeline: summarize(timelineSamples),
+    },
+  };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await runGraphSearchBenchmark({
-    documents: numberArgument('documents'),
-    queries: numberArgument('queries'),
-    log: (message) => process.stderr.write(`${message}\n`),
-  });
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(
-    `graphSearch p50 ${result.latencyMs.graphSearch.p50} ms (p95 ${result.latencyMs.graphSearch.p95} ms) over ${result.graph.facts} facts / ` +
-      `${result.graph.entities} entities from ${result.documents} documents\n`,
-  );
-}
+export const scenario: BenchScenario = {
+  name: 'graph-search',
+  description: 'Knowledge-graph latency (postgres graph store): graphSearch, relationships at depth 2 and timelines in one workspace beside another',
+  run: (context) =>
+    withBenchDatabase(context, async ({ database }) =>
+      keyValueReport(
+        await runGraphSearchBenchmark({ database, documents: sized(context, 300, 60), queries: sized(context, 200, 40), log: context.log }),
+      ),
+    ),
+};

@@ -1,9 +1,6 @@
 // Retrieval quality on CISI (nDCG@10, Recall@100, MRR@10 as trec_eval computes them) for the BM25,
 // vector (local hashing embedder) and hybrid legs, a sweep of the hybrid weights that chose the
 // defaults, and the ingestion throughput of the corpus (in-process PGlite, local embedder).
-import { fileURLToPath } from 'node:url';
-import { migrate } from '../../src/db/migrations.ts';
-import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { runIngestion } from '../../src/ingestion/ingest-run.ts';
@@ -14,9 +11,8 @@ import { defaultHybridWeights, type HybridOptions } from '../../src/search/hybri
 import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
-import { round, type BenchScenario } from '../scenario.ts';
-
-export const cisiDirectory = fileURLToPath(new URL('../../../shared/datasets/cisi/', import.meta.url));
+import { cisiDirectory } from '../fixtures/cisi-workspaces.ts';
+import { round, withBenchDatabase, type BenchScenario } from '../scenario.ts';
 
 const sweep: Array<{ label: string; options: HybridOptions }> = [
   { label: 'hybrid, vector weight 0.25', options: { textWeight: 1, vectorWeight: 0.25 } },
@@ -27,10 +23,9 @@ const sweep: Array<{ label: string; options: HybridOptions }> = [
 export const scenario: BenchScenario = {
   name: 'retrieval-quality',
   description: 'CISI (1,460 documents, 76 queries): quality per search mode, hybrid weight sweep, ingestion throughput',
-  async run({ log }) {
-    const database = await createMemoryDatabase();
-    try {
-      await migrate(database);
+  run: (scenarioContext) =>
+    withBenchDatabase(scenarioContext, async ({ database }) => {
+      const { log, quick } = scenarioContext;
       const embedder = createLocalEmbedder();
       await ensureDeploymentEmbedder(database, embedder);
       const organization = await createOrganization(database, { name: 'Bench', slug: 'bench' });
@@ -48,7 +43,7 @@ export const scenario: BenchScenario = {
         { label: 'text (BM25)', mode: 'text' as const },
         { label: 'vector (local:hashing-v1)', mode: 'vector' as const },
         { label: `hybrid (default: text ${defaultHybridWeights.textWeight}, vector ${defaultHybridWeights.vectorWeight}, k = 60)`, mode: 'hybrid' as const },
-        ...sweep.map((entry) => ({ label: entry.label, mode: 'hybrid' as const, hybrid: entry.options })),
+        ...(quick ? [] : sweep.map((entry) => ({ label: entry.label, mode: 'hybrid' as const, hybrid: entry.options }))),
       ];
       for (const run of runs) {
         log(`evaluating ${run.label}`);
@@ -72,12 +67,9 @@ export const scenario: BenchScenario = {
           evaluations: evaluations.map(({ label, evaluation: { perQuery: _perQuery, ...evaluation } }) => ({ label, ...evaluation })),
         },
         notes: [
-          `Ingestion: ${ingestion.documents} documents → ${ingestion.chunks} chunks in ${ingestion.seconds.toFixed(1)} s = ${ingestion.chunksPerSecond.toFixed(0)} chunks/s (in-process PGlite, local embedder, one transaction per document, BM25 postings written by trigger).`,
+          `Ingestion: ${ingestion.documents} documents → ${ingestion.chunks} chunks in ${ingestion.seconds.toFixed(1)} s = ${ingestion.chunksPerSecond.toFixed(0)} chunks/s (local embedder, one transaction per document, BM25 postings written by trigger).`,
           'Reference BM25 on CISI: nDCG@10 ≈ 0.40, Recall@100 ≈ 0.45, MRR@10 ≈ 0.61.',
         ],
       };
-    } finally {
-      await database.close();
-    }
-  },
+    }),
 };

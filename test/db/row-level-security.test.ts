@@ -122,4 +122,25 @@ describe('row-level security', () => {
     );
     expect(rows[0]!.setting).toBeNull();
   });
+
+  it('runs the transaction as ragspace_app with the workspace and the caller’s settings, all transaction-local', async () => {
+    const inside = await withWorkspace(
+      database,
+      tenantA,
+      async (transaction) =>
+        (
+          await transaction.query<{ role: string; workspace: string; efSearch: string }>(
+            "SELECT current_user AS role, current_setting('ragspace.workspace_id') AS workspace, current_setting('hnsw.ef_search') AS \"efSearch\"",
+          )
+        ).rows[0],
+      { 'hnsw.ef_search': '123' },
+    );
+    expect(inside).toEqual({ role: 'ragspace_app', workspace: tenantA.workspaceId, efSearch: '123' });
+    const { rows } = await database.query<{ role: string; efSearch: string | null }>(
+      "SELECT current_user AS role, current_setting('hnsw.ef_search', true) AS \"efSearch\"",
+    );
+    expect(rows[0]!.role).not.toBe('ragspace_app');
+    expect(rows[0]!.efSearch).not.toBe('123');
+    await expect(withWorkspace(database, tenantA, async () => undefined, { "x'; --": '1' })).rejects.toThrow(/not a setting name/);
+  });
 });

@@ -1,7 +1,6 @@
 // Real databases for tests, on the tier this process runs (test-tier.ts): a fresh in-memory
 // PGlite per suite, or a fresh database on the real PostgreSQL cloned from this run's migrated
 // template. Either way the schema is exactly what migrations make; suites never share rows.
-import pg from 'pg';
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { createMemoryDatabase } from '../../src/db/pglite-database.ts';
@@ -9,6 +8,7 @@ import { createPostgresDatabase } from '../../src/db/postgres-database.ts';
 import { createOrganization, getOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
+import { createDatabaseFromTemplate, dropDatabase } from './postgres-databases.ts';
 import { postgresTierInfo, postgresUrlFor, testTier } from './test-tier.ts';
 
 let databaseCounter = 0;
@@ -24,36 +24,8 @@ export async function clonePostgresDatabase(template: 'migrated' | 'empty'): Pro
   const info = postgresTierInfo();
   databaseCounter += 1;
   const name = `${info.runPrefix}${process.pid}_${databaseCounter}`;
-  const source = template === 'migrated' ? info.migratedTemplate : info.emptyTemplate;
-  const admin = new pg.Client({ connectionString: info.maintenanceUrl });
-  await admin.connect();
-  try {
-    // Concurrent clones of one template can collide on its lock; retry briefly.
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${source}"`);
-        break;
-      } catch (error) {
-        if (attempt >= 20 || !/being accessed by other users/.test((error as Error).message)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
-      }
-    }
-  } finally {
-    await admin.end();
-  }
-  return {
-    name,
-    url: postgresUrlFor(name),
-    async drop() {
-      const client = new pg.Client({ connectionString: info.maintenanceUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  await createDatabaseFromTemplate(info.maintenanceUrl, name, template === 'migrated' ? info.migratedTemplate : info.emptyTemplate);
+  return { name, url: postgresUrlFor(name), drop: () => dropDatabase(info.maintenanceUrl, name) };
 }
 
 async function openPostgresTestDatabase(template: 'migrated' | 'empty', poolSize: number): Promise<Database> {

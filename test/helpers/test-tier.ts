@@ -1,6 +1,7 @@
 // Which database tier this test process runs on. vitest.config.ts runs the suite once per tier:
 // the embedded PGlite always, and a real PostgreSQL when TEST_DATABASE_URL is set.
 import { inject } from 'vitest';
+import { withDatabaseName, type RunTemplates } from './postgres-databases.ts';
 
 export type TestTier = 'pglite' | 'postgres';
 
@@ -10,18 +11,7 @@ export const onPostgres = testTier === 'postgres';
 export const onPglite = testTier === 'pglite';
 
 /** The real server's facts, handed over by test/setup/postgres-tier.ts (postgres tier only). */
-export interface PostgresTierInfo {
-  /** A connection string to the server's maintenance database, as the test role. */
-  maintenanceUrl: string;
-  /** Connection string template: replace the database name to reach a cloned database. */
-  baseUrl: string;
-  /** A migrated database to clone with CREATE DATABASE … TEMPLATE. */
-  migratedTemplate: string;
-  /** An unmigrated database (only the vector extension) to clone for migration tests. */
-  emptyTemplate: string;
-  /** Prefix of every database this run creates (dropped at the end). */
-  runPrefix: string;
-}
+export type PostgresTierInfo = RunTemplates;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,7 +27,5 @@ export function postgresTierInfo(): PostgresTierInfo {
 
 /** A connection string for `database` on the test server. */
 export function postgresUrlFor(database: string): string {
-  const url = new URL(postgresTierInfo().baseUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
+  return withDatabaseName(postgresTierInfo().baseUrl, database);
 }
