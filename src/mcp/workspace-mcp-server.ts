@@ -41,6 +41,12 @@ function clientMessage(error: unknown, logger: Logger, what: string): string {
   return `${what} failed with an internal error`;
 }
 
+/** The JSON-RPC error code of a failed resource read: not found (also another workspace's), bad id, or ours. */
+function resourceErrorCode(error: unknown): number {
+  if (!(error instanceof RagspaceError) || error.statusCode >= 500) return ErrorCode.InternalError;
+  return error.code === 'not_found' ? resourceNotFound : ErrorCode.InvalidParams;
+}
+
 function toolResult(message: ToolMessage): CallToolResult {
   const text = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
   const artifact = message.artifact as ToolArtifact | undefined;
@@ -130,8 +136,7 @@ export function createWorkspaceMcpServer(dependencies: WorkspaceMcpDependencies,
       try {
         return await readDocument(dependencies, context, uri, documentId);
       } catch (error) {
-        const code = error instanceof RagspaceError && error.code === 'not_found' ? resourceNotFound : error instanceof RagspaceError && error.statusCode < 500 ? ErrorCode.InvalidParams : ErrorCode.InternalError;
-        throw new McpError(code, clientMessage(error, dependencies.logger, `Reading ${uri.href}`), { uri: uri.href });
+        throw new McpError(resourceErrorCode(error), clientMessage(error, dependencies.logger, `Reading ${uri.href}`), { uri: uri.href });
       }
     },
   );
