@@ -117,7 +117,16 @@ async function listDocumentResources(dependencies: WorkspaceMcpDependencies, con
   return { resources: resources.slice(0, maximumListedDocuments) };
 }
 
-export function createWorkspaceMcpServer(dependencies: WorkspaceMcpDependencies, context: WorkspaceContext): McpServer {
+/**
+ * Builds MCP servers for workspaces. The tools are made once: they hold no tenant, which each call
+ * passes in its config; a server is cheap and made per request (stateless HTTP) or per process (stdio).
+ */
+export function workspaceMcpServers(dependencies: WorkspaceMcpDependencies): (context: WorkspaceContext) => McpServer {
+  const tools = createAgentTools(dependencies, agentToolNames);
+  return (context) => createWorkspaceMcpServer(dependencies, tools, context);
+}
+
+function createWorkspaceMcpServer(dependencies: WorkspaceMcpDependencies, tools: StructuredToolInterface[], context: WorkspaceContext): McpServer {
   const server = new McpServer(
     { name: 'ragspace', version: dependencies.version },
     {
@@ -125,7 +134,7 @@ export function createWorkspaceMcpServer(dependencies: WorkspaceMcpDependencies,
         "Search this ragspace workspace's documents and knowledge graph. Start with hybrid_search; read whole documents as resources (ragspace://documents/{id}).",
     },
   );
-  for (const tool of createAgentTools(dependencies, agentToolNames)) registerTool(server, tool, context, dependencies.logger);
+  for (const tool of tools) registerTool(server, tool, context, dependencies.logger);
 
   server.registerResource(
     'document',

@@ -2,8 +2,10 @@
 // HTTP transport, stateless (no MCP session): every request is authenticated with the workspace's
 // key like any other route, builds a server for that workspace, answers in JSON and is done, so
 // any server process can answer any request and a revoked key stops working at once.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { methodNotAllowed } from '../../errors.ts';
+import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
 import { packageVersion } from '../../version.ts';
@@ -21,6 +23,9 @@ export const mcpRoutes: RouteModule = async (app, { runtime }) => {
     logger: runtime.logger,
     version: packageVersion(),
   };
+  // Loaded on the first MCP request: the MCP SDK is not needed by deployments that never serve MCP.
+  let servers: Promise<(context: WorkspaceContext) => McpServer> | undefined;
+  const loadServers = () => (servers ??= import('../../mcp/workspace-mcp-server.ts').then((module) => module.workspaceMcpServers(dependencies)));
 
   app.post('/workspaces/:id/mcp', {
     config: { access: access.workspace('search') },
@@ -38,12 +43,8 @@ export const mcpRoutes: RouteModule = async (app, { runtime }) => {
     },
     handler: async (request, reply) => {
       const context = workspaceContextOf(request);
-      // Loaded on first use: the MCP SDK is not needed by deployments that never serve MCP.
-      const [{ StreamableHTTPServerTransport }, { createWorkspaceMcpServer }] = await Promise.all([
-        import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
-        import('../../mcp/workspace-mcp-server.ts'),
-      ]);
-      const server = createWorkspaceMcpServer(dependencies, context);
+      const [{ StreamableHTTPServerTransport }, createServer] = await Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), loadServers()]);
+      const server = createServer(context);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       // The transport writes the response itself.
       reply.header('cache-control', 'no-store');

@@ -15,14 +15,18 @@ interface McpOptions {
 
 async function serveMcp(runtime: Runtime, options: McpOptions): Promise<void> {
   const context = await operatorContext(runtime.database, options.workspace);
-  const [{ StdioServerTransport }, { createWorkspaceMcpServer }] = await Promise.all([
+  const [{ StdioServerTransport }, { workspaceMcpServers }] = await Promise.all([
     import('@modelcontextprotocol/sdk/server/stdio.js'),
     import('../../mcp/workspace-mcp-server.ts'),
   ]);
-  const server = createWorkspaceMcpServer(
-    { database: runtime.database, embedder: runtime.embedder, graphStore: runtime.graphStore, logger: runtime.logger, version: packageVersion() },
-    context,
-  );
+  const createServer = workspaceMcpServers({
+    database: runtime.database,
+    embedder: runtime.embedder,
+    graphStore: runtime.graphStore,
+    logger: runtime.logger,
+    version: packageVersion(),
+  });
+  const server = createServer(context);
   // Serve until the client closes our standard input (or closes the connection), then close the runtime.
   const finished = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
