@@ -13,6 +13,7 @@ const embeddedOrDatabaseFree = [
   'test/graph/neo4j-integration.test.ts',
   'test/graph/offline-extraction.test.ts',
   'test/ingestion/chunker.test.ts',
+  'test/ingestion/directory-source.test.ts',
   'test/ingestion/embedders.test.ts',
   'test/ingestion/loaders.test.ts',
   'test/ingestion/office-loaders.test.ts',

@@ -19,6 +19,9 @@ const environmentSchema = z.object({
   RAGSPACE_ADMIN_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   RAGSPACE_CORS_ORIGINS: optionalString,
   RAGSPACE_BODY_LIMIT_BYTES: positiveInteger(10 * 1024 * 1024),
+  RAGSPACE_REQUEST_TIMEOUT_MS: positiveInteger(60_000),
+  RAGSPACE_HEADERS_TIMEOUT_MS: positiveInteger(10_000),
+  RAGSPACE_MAX_CONNECTIONS: positiveInteger(1_000),
   EMBEDDER: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: optionalString,
   EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().max(16000).optional(),
@@ -47,6 +50,8 @@ export interface Config {
   adminKey: string | undefined;
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /** How long a client may take to send a whole request, and its headers; and how many connections are open at most. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; maxConnections: number };
   embedder: { provider: 'local' | 'openai'; model: string | undefined; dimensions: number | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; chatModel: string | undefined };
   chat: { timeoutMs: number; maxRetries: number; historyTokenBudget: number };
@@ -73,6 +78,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       'Invalid environment:\n  RAGSPACE_KEY_PEPPER: required when DATABASE_URL is set (a random secret of at least 32 characters; every server process must share it)',
     );
   }
+  if (env.RAGSPACE_HEADERS_TIMEOUT_MS > env.RAGSPACE_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid environment:\n  RAGSPACE_HEADERS_TIMEOUT_MS: must not exceed RAGSPACE_REQUEST_TIMEOUT_MS (headers are part of the request)');
+  }
   if (env.EMBEDDER === 'openai' && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
     throw new ConfigError('Invalid environment:\n  OPENAI_API_KEY: required when EMBEDDER=openai (or set OPENAI_BASE_URL for a local server)');
   }
@@ -89,6 +97,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     adminKey: env.RAGSPACE_ADMIN_KEY,
     corsOrigins: env.RAGSPACE_CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [],
     bodyLimitBytes: env.RAGSPACE_BODY_LIMIT_BYTES,
+    http: {
+      requestTimeoutMs: env.RAGSPACE_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: env.RAGSPACE_HEADERS_TIMEOUT_MS,
+      maxConnections: env.RAGSPACE_MAX_CONNECTIONS,
+    },
     embedder: { provider: env.EMBEDDER, model: env.EMBEDDING_MODEL, dimensions: env.EMBEDDING_DIMENSIONS },
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, chatModel: env.CHAT_MODEL },
     chat: { timeoutMs: env.CHAT_TIMEOUT_MS, maxRetries: env.CHAT_MAX_RETRIES, historyTokenBudget: env.CHAT_HISTORY_TOKEN_BUDGET },

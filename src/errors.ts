@@ -20,6 +20,14 @@ function defineError(code: string, statusCode: number) {
 }
 
 export const validationError = defineError('validation_error', 400);
+/** A request the HTTP layer could not read (malformed request line, headers or framing). */
+export const badRequest = defineError('bad_request', 400);
+/** The client took longer than the configured request or header timeout to send its request. */
+export const requestTimeout = defineError('request_timeout', 408);
+/** A path parameter longer than the router accepts. */
+export const uriTooLong = defineError('uri_too_long', 414);
+/** Request headers larger than the server accepts. */
+export const headersTooLarge = defineError('headers_too_large', 431);
 export const unauthorized = defineError('unauthorized', 401);
 export const forbidden = defineError('forbidden', 403);
 export const insufficientScope = defineError('insufficient_scope', 403);

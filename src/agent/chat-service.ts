@@ -2,14 +2,16 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { describeModelFailure } from '../models/model-failure.ts';
 import { withWorkspace } from '../db/workspace-scope.ts';
+import { describeModelFailure } from '../models/model-failure.ts';
 import { getAgent, getDefaultAgent, type Agent } from '../tenancy/agents.ts';
+import { parseInput } from '../tenancy/validation.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import type { AgentEventSink, AgentTurnResult } from './agent-events.ts';
 import { chooseChatModel } from './chat-model.ts';
 import { runExtractiveTurn } from './run-extractive-turn.ts';
 import { runLlmTurn } from './run-llm-turn.ts';
+import { chatRequestSchema, type ChatRequest } from './chat-request.ts';
 import { appendMessages, createSession, getSession, loadHistory, recentWithinBudget, type ConversationMessage, type Session } from './sessions.ts';
 import { createAgentTools, type AgentToolDependencies } from './tools/index.ts';
 
@@ -17,17 +19,7 @@ export interface ChatDependencies extends AgentToolDependencies {
   config: Config;
 }
 
-export interface ChatRequest {
-  message: string;
-  agentId?: string;
-  sessionId?: string;
-  /**
-   * The conversation before `message` as the client keeps it (the OpenAI-compatible API, where the
-   * client sends the messages): the model reads it instead of the session's stored history, trimmed
-   * to CHAT_HISTORY_TOKEN_BUDGET like that. The session still records this turn.
-   */
-  history?: ConversationMessage[];
-}
+export type { ChatRequest };
 
 export interface ChatTurn extends AgentTurnResult {
   sessionId: string;
@@ -76,9 +68,10 @@ async function recordUsage(database: Database, context: WorkspaceContext, result
 export async function runChatTurn(
   dependencies: ChatDependencies,
   context: WorkspaceContext,
-  request: ChatRequest,
+  input: ChatRequest,
   callbacks: ChatCallbacks = {},
 ): Promise<ChatTurn> {
+  const request = parseInput(chatRequestSchema, input);
   const existingSession = request.sessionId ? await getSession(dependencies.database, context, request.sessionId) : undefined;
   const agent = await resolveAgent(dependencies, context, request.agentId, existingSession);
   const session =

@@ -6,13 +6,32 @@ import { zeroUsage, type AgentEventSink, type AgentTurnResult, type ToolCallReco
 import { extractiveModelName } from './chat-model.ts';
 import { CitationRegistry, type CitableChunk } from './citations.ts';
 import { composeExtractiveAnswer, selectSentences } from './extractive-answerer.ts';
-import type { AgentToolConfigurable } from './tool-context.ts';
+import { agentToolConfig } from './tool-context.ts';
 import type { ToolArtifact } from './tool-summary.ts';
+import { maximumToolQueryLength } from './tools/search-tool-input.ts';
+
+/**
+ * The query the tools get for a question. A chat message may be ten times longer than a tool
+ * query; a long one keeps each distinct word once, in order, up to the tool's limit, so the
+ * question at its end is not cut off by text pasted before it.
+ */
+export function toolQueryFor(question: string): string {
+  if (question.length <= maximumToolQueryLength) return question;
+  const words = [...new Set(question.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? [])];
+  let query = '';
+  for (const word of words) {
+    if (query.length + word.length + 1 > maximumToolQueryLength) break;
+    query = query ? `${query} ${word}` : word;
+  }
+  if (query) return query;
+  // No words (symbols only): cut, without splitting a surrogate pair.
+  return question.slice(0, maximumToolQueryLength).replace(/[\uD800-\uDBFF]$/, '');
+}
 
 /** The tools the offline answerer runs, in order of preference; it uses the enabled ones. */
 const retrievalPlan = [
-  { name: 'hybrid_search', fallback: 'vector_search', arguments: (question: string) => ({ query: question, limit: 6 }) },
-  { name: 'graph_search', arguments: (question: string) => ({ query: question, limit: 5 }) },
+  { name: 'hybrid_search', fallback: 'vector_search', arguments: (question: string) => ({ query: toolQueryFor(question), limit: 6 }) },
+  { name: 'graph_search', arguments: (question: string) => ({ query: toolQueryFor(question), limit: 5 }) },
 ];
 
 export interface ExtractiveTurnInput {
@@ -25,7 +44,7 @@ export interface ExtractiveTurnInput {
 
 export async function runExtractiveTurn(input: ExtractiveTurnInput): Promise<AgentTurnResult> {
   const registry = new CitationRegistry();
-  const configurable: AgentToolConfigurable = { workspaceContext: input.context, citationRegistry: registry };
+  const toolConfig = agentToolConfig(input.context, registry, input.signal);
   const toolsByName = new Map(input.tools.map((tool) => [tool.name, tool]));
   const chunks: CitableChunk[] = [];
   const toolCalls: ToolCallRecord[] = [];
@@ -36,7 +55,7 @@ export async function runExtractiveTurn(input: ExtractiveTurnInput): Promise<Age
     const id = `extractive_${toolCalls.length + 1}`;
     const args = step.arguments(input.question);
     input.emit({ type: 'tool_call', id, name: tool.name, arguments: args });
-    const message = await tool.invoke({ id, name: tool.name, args, type: 'tool_call' }, { configurable, signal: input.signal });
+    const message = await tool.invoke({ id, name: tool.name, args, type: 'tool_call' }, toolConfig);
     const artifact = (message as { artifact?: ToolArtifact }).artifact;
     const summary = artifact?.summary ?? `${tool.name} finished`;
     input.emit({ type: 'tool_result', id, name: tool.name, summary });

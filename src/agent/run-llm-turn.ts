@@ -8,7 +8,7 @@ import { ModelTimeoutError } from '../models/model-failure.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { zeroUsage, type AgentEventSink, type AgentTurnResult, type TokenUsage, type ToolCallRecord } from './agent-events.ts';
 import { CitationRegistry } from './citations.ts';
-import type { AgentToolConfigurable } from './tool-context.ts';
+import { agentToolConfig } from './tool-context.ts';
 import { summarizeToolResult } from './tool-summary.ts';
 
 export interface LlmTurnInput {
@@ -80,7 +80,7 @@ export async function runLlmTurn(input: LlmTurnInput): Promise<AgentTurnResult> 
   const { tools, context, emit, signal } = input;
   const model = await input.model();
   const registry = new CitationRegistry();
-  const configurable: AgentToolConfigurable = { workspaceContext: context, citationRegistry: registry };
+  const toolConfig = agentToolConfig(context, registry, signal);
   const toolsByName = new Map(tools.map((tool) => [tool.name, tool]));
   if (tools.length > 0 && !model.bindTools) throw new Error(`The chat model ${input.modelName} cannot call tools`);
   const bound = tools.length > 0 && model.bindTools ? model.bindTools(tools) : model;
@@ -111,7 +111,7 @@ export async function runLlmTurn(input: LlmTurnInput): Promise<AgentTurnResult> 
       try {
         if (!tool) throw new Error(`unknown tool "${call.name}"`);
         // The config is forwarded explicitly: the workspace travels here, not in call.args.
-        result = (await tool.invoke({ ...call, id, type: 'tool_call' }, { configurable, signal })) as ToolMessage;
+        result = (await tool.invoke({ ...call, id, type: 'tool_call' }, toolConfig)) as ToolMessage;
       } catch (caught) {
         if (signal?.aborted) throw caught;
         error = caught instanceof Error ? caught.message : String(caught);

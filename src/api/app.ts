@@ -10,8 +10,9 @@ import type { Runtime } from '../runtime.ts';
 import { packageVersion } from '../version.ts';
 import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
-import { errorHandlingPlugin } from './plugins/errors.ts';
+import { clientErrorHandler, errorHandlingPlugin, frameworkErrorHandler, maximumPathParameterLength } from './plugins/errors.ts';
 import { docsPrefix, openApiPlugin } from './plugins/openapi.ts';
+import { requestInputPlugin } from './plugins/request-input.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { createRateLimiter, defaultRateLimit, type RateLimitOptions } from './rate-limiter.ts';
 import type { RouteDependencies, RouteModule } from './route-module.ts';
@@ -33,10 +34,23 @@ export interface AppOptions {
 
 const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
+// How often Node checks open connections against the request and header timeouts (its default, 30 s,
+// would let a slow client overstay a short timeout by that much).
+const connectionsCheckingIntervalMs = 1_000;
+
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { requestTimeoutMs, headersTimeoutMs, maxConnections } = runtime.config.http;
   const app = Fastify({
     loggerInstance: runtime.logger as FastifyBaseLogger,
     bodyLimit: runtime.config.bodyLimitBytes,
+    // A client that trickles its request is cut off (408) instead of holding a connection for minutes.
+    requestTimeout: requestTimeoutMs,
+    http: { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: connectionsCheckingIntervalMs },
+    // Longer parameters get 414; each route's schema bounds its own parameters more tightly (400).
+    routerOptions: { maxParamLength: maximumPathParameterLength },
+    // Errors raised outside any route still answer in the API's error shape.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // A caller's (or proxy's) request id is kept when it is a plain token, so logs line up across hops.
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
@@ -52,6 +66,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     route.httpPart === 'body' && route.contentType === 'multipart/form-data' ? () => ({ value: undefined }) : validatorCompiler(route),
   );
   app.setSerializerCompiler(serializerCompiler);
+  // Beyond this many open connections new ones are refused at accept, before they cost anything.
+  app.server.maxConnections = maxConnections;
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -61,6 +77,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.addHook('onClose', async () => ingestionJobs.drain());
 
   await app.register(errorHandlingPlugin, { bodyLimitBytes: runtime.config.bodyLimitBytes });
+  await app.register(requestInputPlugin);
   // Before authentication, so refusals (401, 403, 429) carry security and CORS headers too.
   await app.register(securityHeadersPlugin, { corsOrigins: runtime.config.corsOrigins });
   await app.register(authenticationPlugin, {

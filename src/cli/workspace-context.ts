@@ -6,5 +6,6 @@ import { getWorkspace } from '../tenancy/workspaces.ts';
 
 export async function operatorContext(database: Database, workspaceReference: string): Promise<WorkspaceContext & { slug: string }> {
   const workspace = await getWorkspace(database, workspaceReference);
-  return { ...createWorkspaceContext({ organizationId: workspace.organizationId, workspaceId: workspace.id }), slug: workspace.slug };
+  // Frozen like every WorkspaceContext: agent tools refuse one that is not (agent/tool-context.ts).
+  return Object.freeze({ ...createWorkspaceContext({ organizationId: workspace.organizationId, workspaceId: workspace.id }), slug: workspace.slug });
 }

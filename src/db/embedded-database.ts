@@ -5,13 +5,16 @@
 // process, the owner included, then talks to it through that socket with the pg driver, so
 // the owner never runs a statement in-process behind a socket client's open transaction
 // (PGlite has one backend session; an in-process query would run inside that transaction).
+// The owner hosts PGlite and the socket server on a thread of their own (embedded-host-worker.ts):
+// PGlite executes SQL synchronously, so on the main thread every statement would stop HTTP.
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../workers/worker-script.ts';
 import type { Database } from './database.ts';
-import { createPgliteInstance } from './pglite-database.ts';
+import type { EmbeddedHostData, EmbeddedHostMessage } from './embedded-host-worker.ts';
 import { createPostgresDatabase } from './postgres-database.ts';
 
 // pg connects to `${host}/.s.PGSQL.${port}` when host is a directory.
@@ -122,6 +125,24 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
   );
 }
 
+/** Starts the thread that hosts PGlite and its socket server; resolves once it serves. */
+async function startHost(data: EmbeddedHostData, log: (message: string) => void): Promise<Worker> {
+  const host = startWorker('./embedded-host-worker.ts', import.meta.url, data);
+  const first = await new Promise<EmbeddedHostMessage>((resolve, reject) => {
+    host.once('message', resolve);
+    host.once('error', reject);
+    host.once('exit', (code) => reject(new EmbeddedDatabaseError(`The embedded database thread exited (code ${code}) before serving`)));
+  });
+  host.removeAllListeners();
+  if (first.type !== 'ready') {
+    await host.terminate();
+    throw new EmbeddedDatabaseError(`Could not open the embedded database: ${first.type === 'failed' ? first.message : first.type}`);
+  }
+  // After start-up, a failure of the thread is reported; clients' queries then fail on their own.
+  host.on('error', (error) => log(`the embedded database thread failed: ${error.message}`));
+  return host;
+}
+
 async function becomeOwner(
   dataDirectory: string,
   socketPath: string,
@@ -130,10 +151,7 @@ async function becomeOwner(
   log: (message: string) => void,
 ): Promise<EmbeddedDatabase> {
   await rm(socketPath, { force: true });
-  const instance = await createPgliteInstance(path.join(dataDirectory, 'pgdata'));
-  // maxConnections above 1 makes the server multiplex clients, each keeping its transaction.
-  const server = new PGLiteSocketServer({ db: instance, path: socketPath, maxConnections: 64 });
-  await server.start();
+  const host = await startHost({ pgdataDirectory: path.join(dataDirectory, 'pgdata'), socketPath }, log);
   log(`embedded database opened in ${dataDirectory}, served on ${socketPath}`);
   const database = connect(dataDirectory, poolSize, log);
   return {
@@ -141,22 +159,18 @@ async function becomeOwner(
     isOwner: true,
     async close() {
       await database.close();
-      // Hand over between transactions: clients then reconnect (one of them becomes the owner).
-      await waitUntilIdle(instance, server);
-      await server.stop();
-      await instance.close();
+      // The thread hands over between transactions, closes PGlite and says so.
+      const closed = new Promise<void>((resolve) => {
+        host.once('message', () => resolve());
+        host.once('exit', () => resolve());
+      });
+      host.postMessage('close');
+      await closed;
+      await host.terminate();
       await rm(socketPath, { force: true });
       await rm(lockPath, { force: true });
     },
   };
-}
-
-/** Waits (bounded) until no client holds a transaction open and no statement is queued. */
-async function waitUntilIdle(instance: { isInTransaction(): boolean }, server: PGLiteSocketServer, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && (instance.isInTransaction() || server.getStats().queuedQueries > 0)) {
-    await sleep(10);
-  }
 }
 
 const connectionLostCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ENOENT', 'EPIPE']);

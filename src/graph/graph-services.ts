@@ -5,8 +5,9 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { GraphExtractor } from './extraction/extractor.ts';
 import { chatModelName, createChatModel, llmIsConfigured } from '../models/model-provider.ts';
+import { sharedCpuWorkers } from '../workers/cpu-pool.ts';
 import { createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
-import { createOfflineExtractor } from './extraction/offline-extractor.ts';
+import { offlineExtractorName } from './extraction/offline-extractor.ts';
 import type { GraphEmbedder } from './embedder.ts';
 import type { GraphStore } from './graph-store.ts';
 import { createGraphIndexer, type GraphIndexer } from './indexing/graph-indexer.ts';
@@ -39,12 +40,17 @@ export interface GraphExtraction {
   contradictionJudge: ContradictionJudge;
 }
 
+/** The offline extractor on the shared CPU worker threads: compromise's tagging must not hold the event loop. */
+function createThreadedOfflineExtractor(): GraphExtractor {
+  return { name: offlineExtractorName, extract: (input) => sharedCpuWorkers().extractGraph(input) };
+}
+
 /**
  * The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else
  * offline. The model comes from the model provider: same timeout and retries as the agent's.
  */
 export function createGraphExtraction(config: Pick<Config, 'openai' | 'chat'>): GraphExtraction {
-  if (!llmIsConfigured(config)) return { extractor: createOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+  if (!llmIsConfigured(config)) return { extractor: createThreadedOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
   const settings = {
     modelName: chatModelName(config),
     timeoutMs: config.chat.timeoutMs,

@@ -75,6 +75,35 @@ export function splitMarkdownSections(text: string): Section[] {
   return sections;
 }
 
+/**
+ * Cuts text that has no separator left (one long run without spaces: a base64 blob, CJK text, an
+ * attacker's 10 MB "word") into pieces of at most `chunkSize` tokens overlapping by about
+ * `chunkOverlap`, along the tokenizer's own boundaries, in time linear in the text.
+ */
+export function splitByTokens(text: string, options: ChunkingOptions, tokens: TokenCounter): string[] {
+  const texts: string[] = [];
+  const counts: number[] = [];
+  for (const piece of tokens.pieces(text)) {
+    texts.push(piece.text);
+    counts.push(piece.tokens);
+  }
+  const chunks: string[] = [];
+  let start = 0;
+  let total = 0;
+  for (let end = 0; end < texts.length; end += 1) {
+    if (total + counts[end]! > options.chunkSize && end > start) {
+      chunks.push(texts.slice(start, end).join(''));
+      while (start < end && (total > options.chunkOverlap || total + counts[end]! > options.chunkSize)) {
+        total -= counts[start]!;
+        start += 1;
+      }
+    }
+    total += counts[end]!;
+  }
+  if (start < texts.length) chunks.push(texts.slice(start).join(''));
+  return chunks;
+}
+
 export async function chunkDocument(
   document: Pick<LoadedDocument, 'text' | 'structure'>,
   options: ChunkingOptions,
@@ -86,19 +115,25 @@ export async function chunkDocument(
   const createSplitter = async (chunkSize: number) => {
     splitterClass ??= import('@langchain/textsplitters').then((module) => module.RecursiveCharacterTextSplitter);
     const Splitter = await splitterClass;
-    const splitterOptions = {
+    // Without the last resort "" (one character per split, then a token count per character):
+    // a piece with no separator left comes back whole and splitByTokens cuts it, in linear time.
+    const separators = (document.structure === 'markdown' ? Splitter.getSeparatorsForLanguage('markdown') : ['\n\n', '\n', ' ']).filter(
+      (separator) => separator !== '',
+    );
+    return new Splitter({
       chunkSize,
       chunkOverlap: Math.min(options.chunkOverlap, Math.floor(chunkSize / 2)),
       lengthFunction: (text: string) => tokens.count(text),
-    };
-    return document.structure === 'markdown' ? Splitter.fromLanguage('markdown', splitterOptions) : new Splitter(splitterOptions);
+      separators,
+    });
   };
   // The splitter adds up the token counts of the pieces it joins, which can undercount by a token
   // or two (BPE merges across the joins): re-split the rare piece that ends up over the budget.
   const fitToBudget = async (piece: string): Promise<string[]> => {
     if (tokens.count(piece) <= options.chunkSize) return [piece];
     const smaller = await (await createSplitter(Math.floor(options.chunkSize * 0.8))).splitText(piece);
-    return smaller.length > 1 ? (await Promise.all(smaller.map(fitToBudget))).flat() : smaller;
+    if (smaller.length > 1) return (await Promise.all(smaller.map(fitToBudget))).flat();
+    return splitByTokens(piece, options, tokens);
   };
   const chunks: Chunk[] = [];
   for (const section of sections) {

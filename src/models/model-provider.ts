@@ -96,11 +96,13 @@ export function guardEmbedder(embedder: Embedder): Embedder {
   };
 }
 
-/** The deployment's embedder (EMBEDDER, EMBEDDING_MODEL, EMBEDDING_DIMENSIONS, OPENAI_BASE_URL), guarded. */
+/**
+ * The deployment's embedder (EMBEDDER, EMBEDDING_MODEL, EMBEDDING_DIMENSIONS, OPENAI_BASE_URL). A
+ * remote one is guarded; the local one is ours, has no upstream to fail, and stays itself so that
+ * ingestion recognises it and runs it on its worker threads.
+ */
 export function createEmbedder(config: Pick<Config, 'embedder' | 'openai'>): Embedder {
-  if (config.embedder.provider === 'local') {
-    return guardEmbedder(createLocalEmbedder({ dimensions: config.embedder.dimensions }));
-  }
+  if (config.embedder.provider === 'local') return createLocalEmbedder({ dimensions: config.embedder.dimensions });
   const model = config.embedder.model ?? defaultOpenAIEmbeddingModel;
   const dimensions = config.embedder.dimensions ?? knownOpenAIDimensions[model];
   if (!dimensions) {

@@ -12,15 +12,20 @@ export interface SearchDependencies {
 
 export const maximumSearchLimit = 1000;
 
+/** One search request, for every caller: the HTTP API (routes extend it with the mode), the CLI and the agent's tools. */
 export const searchRequestSchema = z.strictObject({
-  query: z.string().trim().min(1, 'must not be empty').max(8000),
-  limit: z.number().int().min(1).max(maximumSearchLimit).default(10),
+  query: z.string().trim().min(1, 'must not be empty').max(8000).describe('graph mode: at most 2000 characters'),
+  limit: z.number().int().min(1).max(maximumSearchLimit).default(10).describe(`How many hits, 1-${maximumSearchLimit} (graph mode: at most 50)`),
   filters: z
     .strictObject({
-      documentIds: z.array(z.uuid()).min(1).max(1000).optional(),
-      metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      documentIds: z.array(z.uuid()).min(1).max(1000).optional().describe('Only chunks of these documents'),
+      metadata: z
+        .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+        .optional()
+        .describe('Only documents whose metadata has all these key/value pairs'),
     })
-    .optional(),
+    .optional()
+    .describe('Document filters (not in graph mode)'),
 });
 
 export type SearchRequest = z.input<typeof searchRequestSchema>;

@@ -6,7 +6,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withControlPlane, withWorkspace, type WorkspaceScope } from '../db/workspace-scope.ts';
 import { notFound } from '../errors.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
-import { nameSchema, parseInput } from './validation.ts';
+import { futureExpirySchema, nameSchema, parseInput } from './validation.ts';
 import { apiKeyScopes, type ApiKeyScope } from './workspace-context.ts';
 
 const keyPattern = /^(rsk_[a-z0-9]{12})_[A-Za-z0-9_-]{43}$/;
@@ -44,12 +44,12 @@ const columns = `id, workspace_id AS "workspaceId", name, prefix, scopes, expire
 
 export const createApiKeySchema = z.strictObject({
   name: nameSchema.default('API key'),
-  scopes: z.array(z.enum(apiKeyScopes)).min(1).default(['chat', 'search']),
-  expiresAt: z.coerce
-    .date()
-    .refine((date) => date.getTime() > Date.now(), 'must be in the future')
-    .nullable()
-    .optional(),
+  scopes: z
+    .array(z.enum(apiKeyScopes))
+    .min(1)
+    .default(['chat', 'search'])
+    .describe('Default chat, search. admin implies every other scope within the workspace'),
+  expiresAt: futureExpirySchema.nullable().optional(),
 });
 
 /** What callers may pass; parsing checks the scopes and the date. */

@@ -8,7 +8,7 @@ import { notFound } from '../errors.ts';
 import { generateKey, hashApiKey, presentedKeyMatches } from './api-keys.ts';
 import { findOrganization } from './organizations.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
-import { nameSchema, parseInput } from './validation.ts';
+import { futureExpirySchema, nameSchema, parseInput } from './validation.ts';
 
 const keyPattern = /^(rso_[a-z0-9]{12})_[A-Za-z0-9_-]{43}$/;
 
@@ -40,11 +40,7 @@ const columns = `id, organization_id AS "organizationId", name, prefix, expires_
 
 export const createOrganizationApiKeySchema = z.strictObject({
   name: nameSchema.default('Organization admin key'),
-  expiresAt: z.coerce
-    .date()
-    .refine((date) => date.getTime() > Date.now(), 'must be in the future')
-    .nullable()
-    .optional(),
+  expiresAt: futureExpirySchema.nullable().optional(),
 });
 
 export interface CreateOrganizationApiKeyInput {

@@ -16,11 +16,11 @@ export interface Organization {
 
 const columns = 'id, slug, name, created_at AS "createdAt", updated_at AS "updatedAt"';
 
-const createSchema = z.strictObject({ name: nameSchema, slug: slugSchema.optional() });
-const updateSchema = z.strictObject({ name: nameSchema.optional(), slug: slugSchema.optional() });
+export const createOrganizationSchema = z.strictObject({ name: nameSchema, slug: slugSchema.optional() });
+export const updateOrganizationSchema = z.strictObject({ name: nameSchema.optional(), slug: slugSchema.optional() });
 
-export async function createOrganization(database: Database, input: z.input<typeof createSchema>): Promise<Organization> {
-  const { name, slug = slugify(name) } = parseInput(createSchema, input);
+export async function createOrganization(database: Database, input: z.input<typeof createOrganizationSchema>): Promise<Organization> {
+  const { name, slug = slugify(name) } = parseInput(createOrganizationSchema, input);
   try {
     return await withControlPlane(database, async (transaction) => {
       const { rows } = await transaction.query<Organization>(
@@ -71,9 +71,9 @@ export function listOrganizationsPage(database: Database, page: PageRequest): Pr
 export async function updateOrganization(
   database: Database,
   idOrSlug: string,
-  input: z.input<typeof updateSchema>,
+  input: z.input<typeof updateOrganizationSchema>,
 ): Promise<Organization> {
-  const changes = parseInput(updateSchema, input);
+  const changes = parseInput(updateOrganizationSchema, input);
   try {
     return await withControlPlane(database, async (transaction) => {
       const current = await findOrganization(transaction, idOrSlug);

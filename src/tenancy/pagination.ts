@@ -33,13 +33,20 @@ export function cursorTimeColumn(alias: string): string {
 
 const cursorTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
+/** A time the pattern allows but the calendar does not (February 30th, hour 25, year 0) would fail in SQL (22008). */
+function isRealTime(cursorTime: string): boolean {
+  if (cursorTime.startsWith('0000')) return false;
+  const milliseconds = Date.parse(cursorTime.slice(0, 23) + 'Z');
+  return Number.isFinite(milliseconds) && new Date(milliseconds).toISOString().slice(0, 19) === cursorTime.slice(0, 19);
+}
+
 export function decodeCursor(cursor: string | undefined): CursorPosition | null {
   if (cursor === undefined || cursor === '') return null;
   try {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(decoded) && decoded.length === 2) {
       const [createdAt, id] = decoded as unknown[];
-      if (typeof createdAt === 'string' && cursorTimePattern.test(createdAt) && typeof id === 'string' && isUuid(id)) {
+      if (typeof createdAt === 'string' && cursorTimePattern.test(createdAt) && isRealTime(createdAt) && typeof id === 'string' && isUuid(id)) {
         return { createdAt, id };
       }
     }

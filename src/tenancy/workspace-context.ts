@@ -57,6 +57,24 @@ export function createWorkspaceContext(input: WorkspaceContextInput): WorkspaceC
   });
 }
 
+/**
+ * A WorkspaceContext exactly as createWorkspaceContext() builds it: frozen, valid ids, the graph group
+ * derived from the workspace. For code that receives one through an untyped channel (a LangChain
+ * RunnableConfig); parsing returns the very object it was given.
+ */
+export const workspaceContextSchema = z.custom<WorkspaceContext>((value) => {
+  if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return false;
+  const context = value as WorkspaceContext;
+  const shape = contextInputSchema.safeParse({
+    organizationId: context.organizationId,
+    workspaceId: context.workspaceId,
+    apiKeyId: context.apiKeyId,
+    customerId: context.customerId,
+    scopes: Array.isArray(context.scopes) ? [...context.scopes] : context.scopes,
+  });
+  return shape.success && context.graphGroup === graphGroupFor(context.workspaceId);
+}, 'must be a WorkspaceContext built by createWorkspaceContext()');
+
 /** The same context for another end customer (a chat body's customer_id). */
 export function withCustomer(context: WorkspaceContext, customerId: string | null): WorkspaceContext {
   const { organizationId, workspaceId, apiKeyId, scopes } = context;

@@ -7,7 +7,7 @@ import { confirmationMismatch, conflict, isUniqueViolation, notFound, validation
 import { insertAgent } from './agents.ts';
 import { findOrganization } from './organizations.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
-import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
+import { jsonObjectSchema, nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 import { graphGroupFor } from './workspace-context.ts';
 
 export interface Workspace {
@@ -24,16 +24,22 @@ export interface Workspace {
 const columns = `w.id, w.organization_id AS "organizationId", w.slug, w.name, w.graph_group AS "graphGroup",
   w.settings, w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
 
-const createSchema = z.strictObject({
+export const maximumSettingsBytes = 16 * 1024;
+const settingsSchema = jsonObjectSchema(maximumSettingsBytes).describe(
+  `Free-form workspace settings (a JSON object of at most ${maximumSettingsBytes} bytes as UTF-8 JSON)`,
+);
+
+/** A new workspace; the API's body is this without `organization`, which the path names. */
+export const createWorkspaceSchema = z.strictObject({
   organization: z.string().min(1),
   name: nameSchema,
   slug: slugSchema.optional(),
-  settings: z.record(z.string(), z.unknown()).optional(),
+  settings: settingsSchema.optional(),
 });
-const updateSchema = z.strictObject({
+export const updateWorkspaceSchema = z.strictObject({
   name: nameSchema.optional(),
   slug: slugSchema.optional(),
-  settings: z.record(z.string(), z.unknown()).optional(),
+  settings: settingsSchema.optional(),
 });
 
 function slugTaken(slug: string | undefined) {
@@ -43,8 +49,8 @@ function slugTaken(slug: string | undefined) {
   };
 }
 
-export async function createWorkspace(database: Database, input: z.input<typeof createSchema>): Promise<Workspace> {
-  const { organization, name, slug = slugify(name), settings = {} } = parseInput(createSchema, input);
+export async function createWorkspace(database: Database, input: z.input<typeof createWorkspaceSchema>): Promise<Workspace> {
+  const { organization, name, slug = slugify(name), settings = {} } = parseInput(createWorkspaceSchema, input);
   return withControlPlane(database, async (transaction) => {
     const parent = await findOrganization(transaction, organization);
     const id = randomUUID();
@@ -109,8 +115,8 @@ export function listWorkspacesPage(database: Database, organizationReference: st
   });
 }
 
-export async function updateWorkspace(database: Database, reference: string, input: z.input<typeof updateSchema>): Promise<Workspace> {
-  const changes = parseInput(updateSchema, input);
+export async function updateWorkspace(database: Database, reference: string, input: z.input<typeof updateWorkspaceSchema>): Promise<Workspace> {
+  const changes = parseInput(updateWorkspaceSchema, input);
   return withControlPlane(database, async (transaction) => {
     const current = await findWorkspace(transaction, reference);
     await transaction.query(

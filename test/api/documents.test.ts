@@ -2,7 +2,7 @@
 // background jobs for large uploads, reading, deleting, and searching only the key's workspace.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
-import { bearer, createTestApi, createWorkspaceWithKey, type TestApi, type TestWorkspace } from './helpers.ts';
+import { bearer, createTestApi, createWorkspaceWithKey, multipart, type TestApi, type TestWorkspace } from './helpers.ts';
 
 const bodyLimitBytes = 64 * 1024;
 const asyncUploadThresholdBytes = 16 * 1024;
@@ -24,23 +24,6 @@ const northwind = [
   '',
   'Maria Chen leads Northwind Robotics as chief executive. Priya Raman advises Northwind Robotics on safety.',
 ].join('\n');
-
-function multipart(fields: Record<string, string>, file?: { name: string; type: string; content: string | Buffer }) {
-  const boundary = `----ragspace${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  if (file) {
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`),
-      Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content),
-      Buffer.from('\r\n'),
-    );
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 describe('documents and search', () => {
   let api: TestApi;

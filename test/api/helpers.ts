@@ -5,13 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { createOfflineExtractor } from '../../src/graph/extraction/offline-extractor.ts';
-import { createRuleContradictionJudge } from '../../src/graph/indexing/contradictions.ts';
+import { createGraphExtraction } from '../../src/graph/graph-services.ts';
 import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
-import { redactedPaths } from '../../src/logger.ts';
+import { loggerOptions } from '../../src/logger.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createApiKey } from '../../src/tenancy/api-keys.ts';
 import { createOrganizationApiKey } from '../../src/tenancy/organization-keys.ts';
@@ -45,19 +44,14 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       done();
     },
   });
-  const logger = pino({ level: 'info', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
+  const logger = pino(loggerOptions('info'), sink);
   const config = loadConfig({ RAGSPACE_ADMIN_KEY: adminKey, LOG_LEVEL: 'info', ...options.environment });
   // Small dimensions keep the tests quick; the deployment records them like a first start would.
   const embedder = createLocalEmbedder({ dimensions: 64 });
   await ensureDeploymentEmbedder(database, embedder);
   // The real graph stack: postgres store and the offline extractor, told about documents as the server does.
   const graphStore = createPostgresGraphStore(database);
-  const graphIndexer = createGraphIndexer({
-    store: graphStore,
-    embedder,
-    extractor: createOfflineExtractor(),
-    contradictionJudge: createRuleContradictionJudge(),
-  });
+  const graphIndexer = createGraphIndexer({ store: graphStore, embedder, ...createGraphExtraction(config) });
   const runtime: Runtime = {
     config,
     logger,
@@ -102,4 +96,22 @@ export async function createOrganizationKey(database: Database, organizationId: 
 
 export function bearer(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
+}
+
+/** A multipart/form-data body: text fields, then optionally one file in the field "file". */
+export function multipart(fields: Record<string, string>, file?: { name: string; type: string; content: string | Buffer }) {
+  const boundary = `----ragspace${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  if (file) {
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`),
+      Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content),
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }

@@ -11,12 +11,17 @@ export interface CliResult {
 }
 
 /** Runs `ragspace …`; `input` is typed at its prompt (then standard input closes). */
-export function runCli(args: string[], environment: Record<string, string> = {}, input?: string): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  environment: Record<string, string> = {},
+  input?: string,
+  options: { timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [binary, ...args],
-      { env: { ...process.env, LOG_LEVEL: 'warn', ...environment }, timeout: 60_000 },
+      { env: { ...process.env, LOG_LEVEL: 'warn', ...environment }, timeout: options.timeoutMs ?? 60_000 },
       (error, stdout, stderr) => {
         const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ exitCode, stdout, stderr });

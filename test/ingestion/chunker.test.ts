@@ -1,8 +1,9 @@
 // Structure-aware chunking: Markdown headings become heading paths, long sections are split within
 // the token budget with overlap, and code fences are not mistaken for headings.
 import { describe, expect, it } from 'vitest';
-import { chunkDocument, parseChunkingOptions, splitMarkdownSections } from '../../src/ingestion/chunker.ts';
-import { createTokenCounter } from '../../src/ingestion/tokens.ts';
+import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
+import { chunkDocument, parseChunkingOptions, splitByTokens, splitMarkdownSections } from '../../src/ingestion/chunker.ts';
+import { createTokenCounter, maximumPieceLength } from '../../src/ingestion/tokens.ts';
 
 const tokens = createTokenCounter();
 
@@ -65,5 +66,25 @@ describe('chunker', () => {
     expect(() => parseChunkingOptions({ chunkSize: 0 })).toThrow(/chunkSize/);
     expect(() => parseChunkingOptions({ chunkSize: 100, chunkOverlap: 80 })).toThrow(/chunkOverlap must be at most half of chunkSize/);
     expect(parseChunkingOptions({})).toEqual({ chunkSize: 512, chunkOverlap: 64 });
+  });
+
+  it('counts ordinary text exactly as cl100k_base does, and a run without breaks by slices of bounded cost', () => {
+    const prose = `${sentences(30, 'token counting')}\n\n## Heading\n\n- a list item, with 1234567 digits and <|endoftext|> as text`;
+    expect(tokens.count(prose)).toBe(countTokens(prose, { disallowedSpecial: new Set() }));
+    const slice = 'abcdefghij'.repeat(maximumPieceLength / 10 + 1).slice(0, maximumPieceLength);
+    const word = slice.repeat(20_000); // 1.28 MB, one pre-tokenised piece
+    expect(tokens.count(word)).toBe(20_000 * countTokens(slice));
+    expect(tokens.pieces(word).every((piece) => piece.text.length <= maximumPieceLength)).toBe(true);
+  });
+
+  it('cuts a run without separators into overlapping chunks within the budget', async () => {
+    const options = parseChunkingOptions({ chunkSize: 100, chunkOverlap: 10 });
+    const word = 'x'.repeat(200_000);
+    const pieces = splitByTokens(word, options, tokens);
+    expect(pieces.length).toBeGreaterThan(200);
+    for (const piece of pieces) expect(tokens.count(piece)).toBeLessThanOrEqual(100);
+    const chunks = await chunkDocument({ text: `Before.\n\n${word}\n\nAfter.`, structure: 'markdown' }, options, tokens);
+    expect(chunks.every((chunk) => chunk.tokenCount <= 100)).toBe(true);
+    expect(chunks.map((chunk) => chunk.content).join('')).toContain('After.');
   });
 });

@@ -148,7 +148,7 @@ describe('ingestion service', () => {
     const original = await ingestDocument(dependencies, workspaceA, { source, content: longDocument(10) }, { chunkSize: 32, chunkOverlap: 0 });
     const before = { document: await getDocument(database, workspaceA, original.document.id, { includeChunks: true }), counts: await contentCounts(database, workspaceA) };
     // The storage fails on the second chunk INSERT, after the document update, the deletion of the
-    // old chunks and the first batch of 32 chunks have run in the transaction.
+    // old chunks and the first batch of chunks have run in the transaction.
     let chunkInserts = 0;
     const failOnSecondBatch = (queryable: Queryable): Queryable => ({
       ...queryable,
@@ -159,7 +159,7 @@ describe('ingestion service', () => {
     });
     const faultyDatabase: Database = { ...database, transaction: (work) => database.transaction((transaction) => work(failOnSecondBatch(transaction))) };
     await expect(
-      ingestDocument({ database: faultyDatabase, embedder }, workspaceA, { source, content: longDocument(90) }, { chunkSize: 32, chunkOverlap: 0 }),
+      ingestDocument({ database: faultyDatabase, embedder }, workspaceA, { source, content: longDocument(300) }, { chunkSize: 32, chunkOverlap: 0 }),
     ).rejects.toThrow(/disk full/);
     expect(chunkInserts).toBe(2);
     expect(await getDocument(database, workspaceA, original.document.id, { includeChunks: true })).toEqual(before.document);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createGraphExtraction } from '../../src/graph/graph-services.ts';
 import type { Embedder } from '../../src/ingestion/embedders/embedder.ts';
+import { isLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { createEmbedder, guardEmbedder } from '../../src/models/model-provider.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.ts';
 
@@ -17,10 +18,10 @@ describe('embedder from config', () => {
   const openai = { apiKey: 'sk-test', baseUrl: 'http://127.0.0.1:1/v1', chatModel: undefined };
 
   it('builds the local embedder by default and the OpenAI one when configured', () => {
-    expect(createEmbedder({ embedder: { provider: 'local', model: undefined, dimensions: undefined }, openai })).toMatchObject({
-      name: 'local:hashing-v1',
-      dimensions: 1024,
-    });
+    const local = createEmbedder({ embedder: { provider: 'local', model: undefined, dimensions: undefined }, openai });
+    expect(local).toMatchObject({ name: 'local:hashing-v1', dimensions: 1024 });
+    // Not wrapped: ingestion recognises the local embedder and runs it on its worker threads.
+    expect(isLocalEmbedder(local)).toBe(true);
     expect(createEmbedder({ embedder: { provider: 'openai', model: undefined, dimensions: undefined }, openai })).toMatchObject({
       name: 'openai:text-embedding-3-small',
       dimensions: 1536,

@@ -5,6 +5,7 @@ import { graphSearch, type GraphSearchDependencies } from '../../graph/graph-sea
 import { readToolContext } from '../tool-context.ts';
 import { plural, toolOutput } from '../tool-summary.ts';
 import { factArtifacts, formatFact } from './graph-facts.ts';
+import { maximumToolQueryLength } from './search-tool-input.ts';
 
 const name = 'graph_search';
 
@@ -21,7 +22,7 @@ export function createGraphSearchTool(dependencies: GraphSearchDependencies) {
       name,
       description: "Search this workspace's knowledge graph for facts (who did what, relations between people, organisations, products).",
       schema: z.object({
-        query: z.string().min(1).max(2_000).describe('What to look for'),
+        query: z.string().min(1).max(maximumToolQueryLength).describe('What to look for'),
         limit: z.number().int().min(1).max(50).optional().describe('How many facts (default 10)'),
       }),
       responseFormat: 'content_and_artifact',

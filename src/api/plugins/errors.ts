@@ -1,20 +1,31 @@
 // One error shape for every failure: {"error": {"code", "message", "details"}}. Known errors keep
 // their code and status; anything else is a 500 whose body carries only the request id, while the
-// log line carries the error and its stack.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+// log line carries the error and its stack. Errors raised before a route runs (a URL the router
+// cannot decode, a request Node's HTTP parser cannot read, a timeout) use the same shape: see
+// frameworkErrorHandler and clientErrorHandler, which buildApp hands to Fastify.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import {
+  badRequest,
   conflict,
+  headersTooLarge,
   internalError,
   isUniqueViolation,
   payloadTooLarge,
   RagspaceError,
+  requestTimeout,
   routeNotFound,
   unsupportedMediaType,
+  uriTooLong,
   validationError,
 } from '../../errors.ts';
 import type { ErrorResponse } from '../schemas/common.ts';
+
+/** The longest path parameter the router accepts (longer: 414); schemas set tighter bounds per parameter. */
+export const maximumPathParameterLength = 1024;
 
 /** Fastify and plugin errors that are the client's doing, by Fastify error code. */
 const clientErrorCodes: Record<string, (error: FastifyError, bodyLimitBytes: number) => RagspaceError> = {
@@ -31,6 +42,8 @@ const clientErrorCodes: Record<string, (error: FastifyError, bodyLimitBytes: num
   FST_ERR_CTP_EMPTY_JSON_BODY: () => validationError('The request body is empty but Content-Type says JSON; send a JSON body or no Content-Type'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => validationError('Content-Length does not match the body'),
   FST_INVALID_MULTIPART_CONTENT_TYPE: () => unsupportedMediaType('Expected a multipart/form-data request'),
+  FST_ERR_BAD_URL: () => validationError('The URL has a percent-escape that does not decode to UTF-8 text'),
+  FST_ERR_MAX_PARAM_LENGTH: () => uriTooLong(`A path parameter is longer than ${maximumPathParameterLength} characters`),
 };
 
 /** Maps any thrown value to a client-safe RagspaceError (or null for an unexpected server error). */
@@ -74,6 +87,37 @@ export function clientErrorOf(error: unknown, request: FastifyRequest, bodyLimit
   }
   request.log.error({ err: error, requestId: request.id }, 'request failed');
   return internalError(`Internal server error; quote request id ${request.id} when reporting it`, { requestId: request.id });
+}
+
+/** Fastify's frameworkErrors option: router failures (bad percent-escapes, over-long parameters) in the error shape. */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = toClientError(error, 0) ?? validationError(error.message);
+  void reply.code(known.statusCode).send(errorBody(known));
+}
+
+/** What Node's HTTP parser reports, as the API's own error. */
+function errorForClientError(error: NodeJS.ErrnoException): RagspaceError {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return requestTimeout('The request was not received in time; send it faster or in full');
+  if (error.code === 'HPE_HEADER_OVERFLOW') return headersTooLarge('The request headers are larger than the server accepts');
+  return badRequest('The request could not be read as HTTP/1.1');
+}
+
+/**
+ * Fastify's clientErrorHandler: Node's HTTP server rejects a request before Fastify sees it (a
+ * timeout, oversized or malformed headers). Answers in the error shape and closes the connection.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const failure = errorForClientError(error);
+  this.log.debug({ code: error.code }, `client error: ${failure.code}`);
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(failure));
+    socket.write(
+      `HTTP/1.1 ${failure.statusCode} ${STATUS_CODES[failure.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export interface ErrorHandlingOptions {

@@ -1,4 +1,4 @@
-// Security headers (helmet) on every response, and CORS only for the configured origins (off by default).
+// Security headers (helmet) on every response, Cache-Control: no-store on every non-public one, and CORS only for the configured origins (off by default).
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyPlugin from 'fastify-plugin';
@@ -12,6 +12,10 @@ export const securityHeadersPlugin = fastifyPlugin<SecurityHeadersOptions>(
   async (app, { corsOrigins }) => {
     // The API docs page sets its own stricter-but-compatible CSP (swagger-ui staticCSP).
     await app.register(fastifyHelmet, { global: true });
+    // Tenant data and new secrets must not be kept by a browser or proxy cache: only public routes may be cached.
+    app.addHook('onSend', async (request, reply) => {
+      if (request.routeOptions.config?.access?.kind !== 'public') reply.header('cache-control', 'no-store');
+    });
     if (corsOrigins.length === 0) return;
     await app.register(fastifyCors, {
       origin: [...corsOrigins],

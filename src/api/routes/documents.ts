@@ -4,7 +4,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { validationError } from '../../errors.ts';
+import { RagspaceError, validationError } from '../../errors.ts';
 import {
   deleteDocument,
   getDocument,
@@ -19,6 +19,7 @@ import { notFound } from '../../errors.ts';
 import { parseInput } from '../../tenancy/validation.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
+import { requireWellFormedInput } from '../plugins/request-input.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, noContentSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
 import {
@@ -61,20 +62,32 @@ function fromJson(body: unknown): Upload {
   return { input: { ...document, content }, options: { chunkSize, chunkOverlap, graph }, sizeBytes };
 }
 
+/** The multipart parser (busboy) reports a missing boundary or a truncated body as a plain Error with no code. */
+function malformedMultipart(error: unknown): unknown {
+  if (error instanceof RagspaceError || (error as { code?: unknown } | null)?.code !== undefined) return error;
+  return validationError(`Malformed multipart/form-data body: ${(error as Error).message}`);
+}
+
 /** Reads one file part (field "file") and the text fields, in whatever order they arrive. */
 async function fromMultipart(request: FastifyRequest): Promise<Upload> {
   const fields: Record<string, string> = {};
   let file: { name: string; type: string; content: Buffer } | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const content = await part.toBuffer();
-      if (part.fieldname !== 'file' || file) throw validationError('Send exactly one file, in the form field "file"');
-      file = { name: part.filename, type: part.mimetype, content };
-    } else {
-      fields[part.fieldname] = String(part.value);
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const content = await part.toBuffer();
+        if (part.fieldname !== 'file' || file) throw validationError('Send exactly one file, in the form field "file"');
+        file = { name: part.filename, type: part.mimetype, content };
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
     }
+  } catch (error) {
+    throw malformedMultipart(error);
   }
   if (!file) throw validationError('The form has no file: send the document in the form field "file"');
+  // The text rule of the JSON edge (plugins/request-input.ts) holds for form fields and the file name too.
+  requireWellFormedInput({ ...fields, filename: file.name }, 'body');
   const { chunkSize, chunkOverlap, graph, ...named } = parseInput(multipartFieldsSchema, fields);
   // Clients send application/octet-stream when they do not know; the extension decides then.
   const declaredType = file.type && file.type !== 'application/octet-stream' ? file.type : undefined;

@@ -1,13 +1,15 @@
 // Chat and session shapes. Field names follow the chat contract: snake_case.
 import { z } from 'zod';
+import { chatRequestSchema } from '../../agent/chat-request.ts';
 import { customerIdSchema as workspaceCustomerIdSchema } from '../../tenancy/workspace-context.ts';
 
 const customerIdSchema = workspaceCustomerIdSchema.describe('Your end customer, for usage accounting');
 
+/** The chat service's request in the wire's snake_case, plus how to answer and for whom. */
 export const chatBodySchema = z.strictObject({
-  message: z.string().trim().min(1).max(20_000).describe('The user message'),
-  agent_id: z.string().min(1).max(200).optional().describe("Agent id or slug (default: the workspace's default agent)"),
-  session_id: z.uuid().optional().describe('Continue this session (default: start a new one)'),
+  message: chatRequestSchema.shape.message,
+  agent_id: chatRequestSchema.shape.agentId,
+  session_id: chatRequestSchema.shape.sessionId,
   stream: z.boolean().optional().describe('Answer as Server-Sent Events (also with Accept: text/event-stream)'),
   customer_id: customerIdSchema.optional(),
 });

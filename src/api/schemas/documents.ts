@@ -1,25 +1,24 @@
 // Request and response schemas of documents, ingestion jobs and search.
 import { z } from 'zod';
+import {
+  documentContentTypeSchema,
+  documentInputSchema,
+  documentMetadataSchema,
+  documentSourceSchema,
+  documentTitleSchema,
+  ingestOptionFields,
+} from '../../ingestion/document-input.ts';
+import { searchRequestSchema } from '../../search/search-request.ts';
 
 const timestamp = z.date().describe('ISO 8601 date-time');
-const metadataSchema = z.record(z.string(), z.unknown()).describe('Free-form JSON object stored with the document (at most 16 KB)');
 
-const ingestOptionFields = {
-  chunkSize: z.number().int().min(32).max(8000).optional().describe('Tokens per chunk (default 512)'),
-  chunkOverlap: z.number().int().min(0).max(4000).optional().describe('Tokens shared by neighbouring chunks (default 64)'),
-  graph: z.boolean().optional().describe('false: do not extract knowledge-graph facts from this document'),
-};
-
-export const jsonDocumentBodySchema = z.strictObject({
-  source: z.string().min(1).max(2000).describe("The document's identity in the workspace (path, URL, id); re-sending a source replaces it"),
-  title: z.string().min(1).max(500).optional(),
-  content: z.string().min(1).describe('The document: text (Markdown, plain text, HTML, CSV), or the file\'s bytes in base64 with contentEncoding "base64" (PDF, DOCX, PPTX, XLSX, ODT, ODS, ODP)'),
-  contentEncoding: z
-    .enum(['text', 'base64'])
-    .optional()
-    .describe('base64: content is the file\'s bytes in base64 (for binary formats); default text'),
-  contentType: z.string().min(1).max(200).optional().describe('A MIME type (text/markdown, text/csv, application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document…); default: from the source extension'),
-  metadata: metadataSchema.optional(),
+/** The JSON upload: the ingestion service's document input with text (or base64) content, and the ingest options. */
+export const jsonDocumentBodySchema = documentInputSchema.extend({
+  content: z
+    .string()
+    .min(1)
+    .describe('The document: text (Markdown, plain text, HTML, CSV), or the file\'s bytes in base64 with contentEncoding "base64" (PDF, DOCX, PPTX, XLSX, ODT, ODS, ODP)'),
+  contentEncoding: z.enum(['text', 'base64']).optional().describe("base64: content is the file's bytes in base64 (for binary formats); default text"),
   ...ingestOptionFields,
 });
 
@@ -35,11 +34,11 @@ export const multipartDocumentBodySchema = z.object({
   graph: z.enum(['true', 'false']).optional(),
 });
 
-/** Multipart text fields, parsed from strings. */
+/** Multipart text fields, parsed from strings into the same fields as the JSON upload. */
 export const multipartFieldsSchema = z.strictObject({
-  source: z.string().min(1).max(2000).optional(),
-  title: z.string().min(1).max(500).optional(),
-  contentType: z.string().min(1).max(200).optional(),
+  source: documentSourceSchema.optional(),
+  title: documentTitleSchema.optional(),
+  contentType: documentContentTypeSchema.optional(),
   metadata: z
     .string()
     .transform((text, context) => {
@@ -52,9 +51,10 @@ export const multipartFieldsSchema = z.strictObject({
       context.addIssue({ code: 'custom', message: 'must be a JSON object' });
       return z.NEVER;
     })
+    .pipe(documentMetadataSchema)
     .optional(),
-  chunkSize: z.coerce.number().int().min(32).max(8000).optional(),
-  chunkOverlap: z.coerce.number().int().min(0).max(4000).optional(),
+  chunkSize: z.coerce.number().pipe(ingestOptionFields.chunkSize.unwrap()).optional(),
+  chunkOverlap: z.coerce.number().pipe(ingestOptionFields.chunkOverlap.unwrap()).optional(),
   graph: z
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
@@ -131,26 +131,14 @@ export const documentQuerySchema = z.object({
   include: z.enum(['chunks']).optional().describe('chunks: also return the document\'s chunks in order'),
 });
 
-const filtersSchema = z
-  .strictObject({
-    documentIds: z.array(z.uuid()).min(1).max(1000).optional().describe('Only chunks of these documents'),
-    metadata: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-      .optional()
-      .describe('Only documents whose metadata has all these key/value pairs'),
-  })
-  .optional();
-
 export const searchModes = ['vector', 'text', 'hybrid', 'graph'] as const;
 
-export const searchBodySchema = z.strictObject({
-  query: z.string().trim().min(1).max(8000).describe('graph mode: at most 2000 characters'),
+/** The search service's request, plus the mode (and graph mode's option). */
+export const searchBodySchema = searchRequestSchema.extend({
   mode: z
     .enum(searchModes)
     .default('hybrid')
     .describe('vector similarity, BM25 text, their fusion (hybrid), or knowledge-graph facts (graph)'),
-  limit: z.number().int().min(1).max(100).default(10).describe('graph mode: at most 50'),
-  filters: filtersSchema.describe('Document filters (not in graph mode)'),
   currentOnly: z.boolean().optional().describe('graph mode: only facts not invalidated by later ones (default false)'),
 });
 

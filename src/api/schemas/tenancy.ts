@@ -1,22 +1,20 @@
 // Request and response schemas of the management resources: organizations, workspaces, agents, keys.
+// Request bodies are the services' own input schemas (one schema per request shape); responses are defined here.
 import { z } from 'zod';
 import { agentToolNames, createAgentSchema, updateAgentSchema } from '../../tenancy/agents.ts';
-import { nameSchema, slugSchema } from '../../tenancy/validation.ts';
+import { createApiKeySchema } from '../../tenancy/api-keys.ts';
+import { createOrganizationApiKeySchema } from '../../tenancy/organization-keys.ts';
+import { createOrganizationSchema, updateOrganizationSchema } from '../../tenancy/organizations.ts';
 import { apiKeyScopes } from '../../tenancy/workspace-context.ts';
+import { createWorkspaceSchema, updateWorkspaceSchema } from '../../tenancy/workspaces.ts';
 
 const timestamp = z.date().describe('ISO 8601 date-time');
-const settingsSchema = z.record(z.string(), z.unknown()).describe('Free-form workspace settings (JSON object)');
-const futureDateTime = z.iso
-  .datetime({ offset: true })
-  .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
-  .describe('ISO 8601 date-time after which the key stops working');
 
 export const organizationSchema = z
   .object({ id: z.uuid(), slug: z.string(), name: z.string(), createdAt: timestamp, updatedAt: timestamp })
   .meta({ id: 'Organization' });
 
-export const createOrganizationBodySchema = z.strictObject({ name: nameSchema, slug: slugSchema.optional() });
-export const updateOrganizationBodySchema = z.strictObject({ name: nameSchema.optional(), slug: slugSchema.optional() });
+export { createOrganizationSchema as createOrganizationBodySchema, updateOrganizationSchema as updateOrganizationBodySchema };
 
 export const workspaceSchema = z
   .object({
@@ -25,22 +23,14 @@ export const workspaceSchema = z
     slug: z.string(),
     name: z.string(),
     graphGroup: z.string(),
-    settings: settingsSchema,
+    settings: z.record(z.string(), z.unknown()),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
   .meta({ id: 'Workspace' });
 
-export const createWorkspaceBodySchema = z.strictObject({
-  name: nameSchema,
-  slug: slugSchema.optional(),
-  settings: settingsSchema.optional(),
-});
-export const updateWorkspaceBodySchema = z.strictObject({
-  name: nameSchema.optional(),
-  slug: slugSchema.optional(),
-  settings: settingsSchema.optional(),
-});
+export const createWorkspaceBodySchema = createWorkspaceSchema.omit({ organization: true });
+export { updateWorkspaceSchema as updateWorkspaceBodySchema };
 export const deleteWorkspaceQuerySchema = z.object({
   confirm: z.string().min(1).describe("The workspace's slug, to confirm an irreversible delete"),
 });
@@ -82,15 +72,7 @@ export const apiKeySchema = z
   })
   .meta({ id: 'ApiKey' });
 
-export const createApiKeyBodySchema = z.strictObject({
-  name: nameSchema.optional(),
-  scopes: z
-    .array(z.enum(apiKeyScopes))
-    .min(1)
-    .optional()
-    .describe('Default chat, search. admin implies every other scope within the workspace'),
-  expiresAt: futureDateTime.nullable().optional(),
-});
+export { createApiKeySchema as createApiKeyBodySchema };
 
 export const createdApiKeySchema = z
   .object({
@@ -117,10 +99,7 @@ export const organizationApiKeySchema = z
   })
   .meta({ id: 'OrganizationApiKey' });
 
-export const createOrganizationApiKeyBodySchema = z.strictObject({
-  name: nameSchema.optional(),
-  expiresAt: futureDateTime.nullable().optional(),
-});
+export { createOrganizationApiKeySchema as createOrganizationApiKeyBodySchema };
 
 export const createdOrganizationApiKeySchema = z
   .object({

@@ -227,9 +227,12 @@ function finish(entities: DocumentEntities, facts: FactDraft[]): ExtractionResul
   return { entities: [...merged.values()], facts: extractedFacts };
 }
 
+export const offlineExtractorName = 'offline-compromise';
+
+/** The offline extractor on the calling thread (the server runs it on worker threads: graph-services.ts). */
 export function createOfflineExtractor(): GraphExtractor {
   return {
-    name: 'offline-compromise',
+    name: offlineExtractorName,
     extract: async (input) => extractOffline(input),
   };
 }

@@ -1,5 +1,6 @@
 // Which loader reads a document: from its declared content type, else from its file extension.
 import path from 'node:path';
+import { inlineTextKind } from './inline-text-type.ts';
 
 export const contentTypes = {
   markdown: 'text/markdown',
@@ -55,17 +56,27 @@ const aliases: Record<string, SupportedContentType> = {
 // for any ZIP-based file (zip), and browsers on Windows send Excel's type for every .csv file.
 const genericTypes = new Set(['application/octet-stream', 'application/zip', 'application/x-zip-compressed', 'application/vnd.ms-excel']);
 
+/** The extension of a source, lower-cased: of a URL's path (not its host or query), else of the name. */
+function sourceExtension(source: string): string {
+  if (/^https?:\/\//i.test(source) && URL.canParse(source)) return path.posix.extname(new URL(source).pathname).toLowerCase();
+  return path.extname(source).toLowerCase();
+}
+
 /**
  * The supported content type of a document, or undefined. A declared type wins over the
  * extension ("text/html; charset=utf-8" counts as text/html); a generic declared type
- * (application/octet-stream) defers to the extension.
+ * (application/octet-stream) defers to the extension. Inline text (a string) whose source has no
+ * extension at all (an id, a URL path without one) is judged by its content (inline-text-type.ts); an unknown
+ * extension is refused, and bytes are never guessed at.
  */
-export function detectContentType(source: string, declared?: string): SupportedContentType | undefined {
+export function detectContentType(source: string, declared?: string, content?: string | Uint8Array): SupportedContentType | undefined {
   const essence = declared?.split(';', 1)[0]!.trim().toLowerCase();
   if (essence && !genericTypes.has(essence)) {
     const known = Object.values(contentTypes).find((type) => type === essence) ?? aliases[essence];
     if (known) return known;
     return undefined;
   }
-  return byExtension[path.extname(source).toLowerCase()];
+  const extension = sourceExtension(source);
+  if (extension !== '' || typeof content !== 'string') return byExtension[extension];
+  return contentTypes[inlineTextKind(content)];
 }

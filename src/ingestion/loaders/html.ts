@@ -1,6 +1,7 @@
 // HTML with html-to-text: headings become Markdown headings so the chunker keeps the document's
 // structure; scripts, styles, navigation chrome, images and link targets are dropped.
 import { htmlToText, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
+import { assertHtmlNesting } from './html-nesting.ts';
 import { normalizeText } from './text-decoding.ts';
 import { titleFromSource, type LoadedDocument } from './loaded-document.ts';
 
@@ -35,6 +36,7 @@ const titleOptions: HtmlToTextOptions = {
 };
 
 export function loadHtml(source: string, html: string): LoadedDocument {
+  assertHtmlNesting(source, html);
   const text = normalizeText(htmlToText(html, bodyOptions));
   const title = normalizeText(htmlToText(html, titleOptions)).replace(/\s+/g, ' ');
   const firstHeading = /^#\s+(.+)$/m.exec(text)?.[1];

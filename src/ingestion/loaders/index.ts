@@ -16,8 +16,8 @@ export interface LoaderInput {
   contentType?: string;
 }
 
-export function resolveContentType(input: Pick<LoaderInput, 'source' | 'contentType'>): SupportedContentType {
-  const contentType = detectContentType(input.source, input.contentType);
+export function resolveContentType(input: Pick<LoaderInput, 'source' | 'contentType'> & Partial<Pick<LoaderInput, 'content'>>): SupportedContentType {
+  const contentType = detectContentType(input.source, input.contentType, input.content);
   if (!contentType) {
     const declared = input.contentType ? `content type "${input.contentType}"` : 'its file extension';
     throw unsupportedMediaType(

@@ -1,0 +1,90 @@
+// No request stalls another: p50/p99/max of `GET /health` and of another workspace's search, over
+// HTTP against a running server, while (a) a 10 MB single-word document and (b) a 10 MB ordinary
+// Markdown document are uploaded with ?async=true and ingested, against the same probes idle.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request, sampleLatencies, searchedWorkspace, withBenchServer } from '../ingestion/bench-server.ts';
+import { readCisiText } from '../fixtures/cisi-workspaces.ts';
+import { percentile, round, sized, type BenchScenario } from '../scenario.ts';
+
+const goalMs = { postgres: 100, pglite: 250 };
+
+function markdownOf(abstracts: string[], bytes: number): string {
+  const parts: string[] = [];
+  let length = 0;
+  for (let index = 0; length < bytes; index += 1) {
+    const [title, ...body] = abstracts[index % abstracts.length]!.split('\n');
+    const section = `## ${title}\n\n${body.join('\n')}\n\n`;
+    parts.push(section);
+    length += section.length;
+  }
+  return `# Collected abstracts\n\n${parts.join('')}`.slice(0, bytes);
+}
+
+export const scenario: BenchScenario = {
+  name: 'ingestion-stall',
+  description:
+    "p50/p99/max of GET /health and of another workspace's hybrid search over HTTP, idle and while a 10 MB single-word document and a 10 MB Markdown document are ingested (?async=true); 2 MB with --quick",
+  async run(context) {
+    const { log, tier: tierName } = context;
+    const documentBytes = sized(context, 10_000_000, 2_000_000);
+    const idleSeconds = sized(context, 10, 3);
+    const { abstracts } = await readCisiText();
+    const rows: Array<Array<string | number>> = [];
+    let data: Record<string, unknown> = {};
+    await withBenchServer(context, async (server) => {
+      const searched = await searchedWorkspace(server, 60);
+      const uploader = await server.createWorkspace('uploader');
+      const probes = { health: () => request(`${server.url}/health`), search: searched.search };
+      const upload = async (source: string, content: string) => {
+        const base = `${server.url}/workspaces/${uploader.context.workspaceId}`;
+        const headers = { authorization: `Bearer ${uploader.key}`, 'content-type': 'application/json' };
+        // graph off: the knowledge graph of 10 MB would take minutes of worker time and measure nothing more here.
+        const accepted = (await request(`${base}/documents?async=true`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ source, content, graph: false }),
+          expected: 202,
+        })) as { job: { id: string } };
+        for (;;) {
+          const job = (await request(`${base}/documents/jobs/${accepted.job.id}`, { headers })) as { status: string; result?: { chunkCount: number }; error?: unknown };
+          if (job.status === 'succeeded') return job.result!.chunkCount;
+          if (job.status !== 'queued' && job.status !== 'running') throw new Error(`${source}: ${JSON.stringify(job.error)}`);
+          await sleep(250);
+        }
+      };
+      const phase = async (label: string, work: () => Promise<string>) => {
+        for (let warm = 0; warm < 5; warm += 1) await Promise.all([probes.health(), probes.search()]);
+        const samplers = { health: sampleLatencies(probes.health), search: sampleLatencies(probes.search) };
+        const started = performance.now();
+        const outcome = await work();
+        const seconds = (performance.now() - started) / 1000;
+        const times = { health: await samplers.health.stop(), search: await samplers.search.stop() };
+        log(`${tierName} ${label}: ${outcome} in ${seconds.toFixed(1)} s; search p99 ${percentile(times.search, 0.99).toFixed(0)} ms`);
+        const summary: Record<string, unknown> = { seconds: round(seconds, 1), outcome };
+        for (const [probe, values] of Object.entries(times)) {
+          const p99 = percentile(values, 0.99);
+          rows.push([label, probe, values.length, round(percentile(values, 0.5), 1), round(p99, 1), round(Math.max(...values), 1), p99 <= goalMs[tierName] ? 'yes' : 'no']);
+          summary[probe] = { samples: values.length, p50: round(percentile(values, 0.5), 2), p99: round(p99, 2), max: round(Math.max(...values), 2) };
+        }
+        return summary;
+      };
+      data = {
+        idle: await phase('idle', async () => {
+          await sleep(idleSeconds * 1000);
+          return `${idleSeconds} s idle`;
+        }),
+        singleWord: await phase(`${documentBytes / 1e6} MB single word`, async () => `${await upload('one-word.txt', 'x'.repeat(documentBytes))} chunks`),
+        markdown: await phase(`${documentBytes / 1e6} MB Markdown`, async () => `${await upload('abstracts.md', markdownOf(abstracts, documentBytes))} chunks`),
+      };
+    });
+    return {
+      table: { columns: ['while', 'probe', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p99 within goal'], rows },
+      data,
+      notes: [
+        `Goal: p99 ≤ ${goalMs.postgres} ms on PostgreSQL, ≤ ${goalMs.pglite} ms on PGlite, for both probes while each document is ingested.`,
+        'Each probe runs back to back (one request in flight per probe) for the whole phase; the searched workspace holds ≈ 600 chunks.',
+        'Uploads go through the API as JSON with ?async=true and graph off, polled until the job has succeeded; default chunking (512 tokens, overlap 64).',
+      ],
+    };
+  },
+};

@@ -1,0 +1,47 @@
+// The body of the thread that hosts the embedded database (embedded-database.ts): PGlite and the
+// pglite-socket server that shares it. PGlite runs SQL synchronously (WASM) on the thread that
+// created it, and the socket server answers from that same thread; here, that thread is not the
+// one serving HTTP, so a long statement never holds the process's event loop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { createPgliteInstance } from './pglite-database.ts';
+
+export interface EmbeddedHostData {
+  pgdataDirectory: string;
+  socketPath: string;
+}
+
+export type EmbeddedHostMessage = { type: 'ready' } | { type: 'closed' } | { type: 'failed'; message: string };
+
+// Started by startWorker, which hands the thread its task as workerData.task.
+const { pgdataDirectory, socketPath } = (workerData as { task: EmbeddedHostData }).task;
+const port = parentPort!;
+const post = (message: EmbeddedHostMessage) => port.postMessage(message);
+
+/** Waits (bounded) until no client holds a transaction open and no statement is queued. */
+async function waitUntilIdle(instance: { isInTransaction(): boolean }, server: PGLiteSocketServer, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (instance.isInTransaction() || server.getStats().queuedQueries > 0)) {
+    await sleep(10);
+  }
+}
+
+try {
+  const instance = await createPgliteInstance(pgdataDirectory);
+  // maxConnections above 1 makes the server multiplex clients, each keeping its transaction.
+  const server = new PGLiteSocketServer({ db: instance, path: socketPath, maxConnections: 64 });
+  await server.start();
+  port.once('message', async () => {
+    // Hand over between transactions: clients then reconnect (one of them becomes the owner).
+    await waitUntilIdle(instance, server);
+    await server.stop();
+    await instance.close();
+    post({ type: 'closed' });
+    port.close();
+  });
+  post({ type: 'ready' });
+} catch (error) {
+  post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  port.close();
+}
