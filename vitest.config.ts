@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 const embeddedOrDatabaseFree = [
   'test/config.test.ts',
   'test/api/in-process-queues.test.ts',
+  'test/db/data-directory.test.ts',
   'test/db/embedded-sharing.test.ts',
   'test/graph/graph-units.test.ts',
   'test/graph/neo4j-cypher.test.ts',
@@ -31,7 +32,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: more workers only thrash.
     maxWorkers: 2,
-    globalSetup: ['test/setup/postgres-tier.ts'],
+    globalSetup: ['test/setup/build.ts', 'test/setup/postgres-tier.ts'],
     projects: [
       {
         extends: true as const,

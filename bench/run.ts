@@ -88,14 +88,16 @@ if (!benchTiers.tiers.includes('postgres')) {
   process.stderr.write('\n*** TEST_DATABASE_URL is not set: the real-PostgreSQL tier is SKIPPED; only PGlite runs. ***\n');
 }
 
-// Results of scenarios not run this time are kept from the previous run (results of the older
-// single-tier format are dropped).
 const resultsName = quick ? 'quick' : 'latest';
 const latestJson = path.join(resultsDirectory, `${resultsName}.json`);
-const results: Record<string, StoredScenario> = await readFile(latestJson, 'utf8')
-  .then((text) => (JSON.parse(text) as { scenarios: Record<string, StoredScenario> }).scenarios)
-  .then((stored) => Object.fromEntries(Object.entries(stored).filter(([, entry]) => entry.tiers)))
-  .catch(() => ({}));
+// Results of scenarios (and tiers) not run this time are kept from the file as it is when this run
+// ends, so runs of one tier each may go on side by side (the older single-tier format is dropped).
+const readResults = (): Promise<Record<string, StoredScenario>> =>
+  readFile(latestJson, 'utf8')
+    .then((text) => (JSON.parse(text) as { scenarios: Record<string, StoredScenario> }).scenarios)
+    .then((stored) => Object.fromEntries(Object.entries(stored).filter(([, entry]) => entry.tiers)))
+    .catch(() => ({}));
+const results: Record<string, StoredScenario> = {};
 
 let failed = false;
 const runStarted = performance.now();
@@ -131,7 +133,11 @@ try {
 const totalSeconds = (performance.now() - runStarted) / 1000;
 
 await mkdir(resultsDirectory, { recursive: true });
-const ordered = Object.fromEntries(Object.entries(results).sort(([a], [b]) => a.localeCompare(b)));
+const previous = await readResults();
+for (const [name, stored] of Object.entries(results)) {
+  previous[name] = { description: stored.description, tiers: { ...previous[name]?.tiers, ...stored.tiers } };
+}
+const ordered = Object.fromEntries(Object.entries(previous).sort(([a], [b]) => a.localeCompare(b)));
 const markdown = ['# ragspace benchmarks\n', ...Object.entries(ordered).map(([name, stored]) => section(name, stored))].join('\n');
 await writeFile(latestJson, `${JSON.stringify({ scenarios: ordered }, null, 2)}\n`);
 await writeFile(path.join(resultsDirectory, `${resultsName}.md`), `${markdown}\n`);

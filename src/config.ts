@@ -19,6 +19,8 @@ const environmentSchema = z.object({
   RAGSPACE_ADMIN_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   RAGSPACE_CORS_ORIGINS: optionalString,
   RAGSPACE_BODY_LIMIT_BYTES: positiveInteger(10 * 1024 * 1024),
+  RAGSPACE_INGESTION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  RAGSPACE_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   RAGSPACE_REQUEST_TIMEOUT_MS: positiveInteger(60_000),
   RAGSPACE_HEADERS_TIMEOUT_MS: positiveInteger(10_000),
   RAGSPACE_MAX_CONNECTIONS: positiveInteger(1_000),
@@ -50,6 +52,8 @@ export interface Config {
   adminKey: string | undefined;
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /** Background ingestion: jobs this process runs at once, and how long a claimed job's lease lasts. */
+  jobs: { workers: number; leaseSeconds: number };
   /** How long a client may take to send a whole request, and its headers; and how many connections are open at most. */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; maxConnections: number };
   embedder: { provider: 'local' | 'openai'; model: string | undefined; dimensions: number | undefined };
@@ -97,6 +101,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     adminKey: env.RAGSPACE_ADMIN_KEY,
     corsOrigins: env.RAGSPACE_CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [],
     bodyLimitBytes: env.RAGSPACE_BODY_LIMIT_BYTES,
+    // The embedded database runs one statement at a time for everyone: one job at a time there.
+    jobs: { workers: env.RAGSPACE_INGESTION_WORKERS ?? (env.DATABASE_URL ? 2 : 1), leaseSeconds: env.RAGSPACE_JOB_LEASE_SECONDS },
     http: {
       requestTimeoutMs: env.RAGSPACE_REQUEST_TIMEOUT_MS,
       headersTimeoutMs: env.RAGSPACE_HEADERS_TIMEOUT_MS,

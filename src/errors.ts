@@ -39,8 +39,10 @@ export const confirmationMismatch = defineError('confirmation_mismatch', 422);
 export const routeNotFound = defineError('route_not_found', 404);
 /** The path exists but not with this method (e.g. GET on the stateless MCP endpoint). */
 export const methodNotAllowed = defineError('method_not_allowed', 405);
-/** The server is at capacity for background work (e.g. the ingestion job queue is full); retry later. */
+/** The server is at capacity for CPU work (its worker pool's queue is full); retry later. */
 export const serviceBusy = defineError('service_busy', 503);
+/** A workspace already has as many uploads waiting as it may; retry when some have finished. */
+export const ingestionQueueFull = defineError('ingestion_queue_full', 429);
 export const internalError = defineError('internal_error', 500);
 export const notFound = defineError('not_found', 404);
 /** The OpenAI-compatible API's `model` names no agent of the key's workspace (OpenAI's own code). */
@@ -52,6 +54,12 @@ export const unprocessable = defineError('unprocessable_entity', 422);
 export const rateLimited = defineError('rate_limited', 429);
 export const quotaExceeded = defineError('quota_exceeded', 429);
 export const notReady = defineError('not_ready', 503);
+/** The database cannot be reached right now (restarting, connection lost); the request changed nothing. */
+export const databaseUnavailable = defineError('database_unavailable', 503);
+/** The database's disk is full; nothing was written. Reads keep working. */
+export const storageFull = defineError('storage_full', 507);
+/** The knowledge-graph backend (Neo4j) cannot be reached right now. */
+export const graphUnavailable = defineError('graph_unavailable', 503);
 export const embedderMismatch = defineError('embedder_mismatch', 409);
 export const upstreamError = defineError('upstream_error', 502);
 export const upstreamTimeout = defineError('upstream_timeout', 504);
@@ -59,4 +67,9 @@ export const upstreamTimeout = defineError('upstream_timeout', 504);
 /** PostgreSQL's unique_violation, raised by both PGlite and pg. */
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23505';
+}
+
+/** PostgreSQL's foreign_key_violation: what a write refers to (its workspace, document, agent) was deleted meanwhile. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === '23503';
 }

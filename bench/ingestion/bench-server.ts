@@ -49,7 +49,7 @@ export async function startBenchServer(bench: BenchDatabase): Promise<BenchServe
     keyPepper,
     embedder,
     graphStore,
-    documentListeners: [createGraphIndexer({ store: graphStore, embedder, ...createGraphExtraction(config) })],
+    documentListeners: [createGraphIndexer({ store: graphStore, embedder, ...(await createGraphExtraction(config)) })],
     embedded: bench.tier === 'pglite',
     isOwner: true,
     close: async () => undefined,

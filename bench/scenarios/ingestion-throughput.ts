@@ -45,7 +45,7 @@ export const scenario: BenchScenario = {
         return createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id });
       };
       const ours = async (workspace: WorkspaceContext, documents: BenchDocument[], graph: boolean) => {
-        const listeners = graph ? [createGraphIndexer({ store: createPostgresGraphStore(database), embedder, ...createGraphExtraction(offlineModels) })] : [];
+        const listeners = graph ? [createGraphIndexer({ store: createPostgresGraphStore(database), embedder, ...(await createGraphExtraction(offlineModels)) })] : [];
         const summary = await runIngestion({ database, embedder, listeners }, workspace, asIngestItems(documents), { ...benchChunking, graph });
         if (summary.failed > 0) throw new Error(summary.results.find((result) => result.error)?.error?.message);
         return { chunks: summary.chunks, seconds: summary.seconds };

@@ -15,9 +15,10 @@ import { cisiDirectory } from '../fixtures/cisi-workspaces.ts';
 import { round, withBenchDatabase, type BenchScenario } from '../scenario.ts';
 
 const sweep: Array<{ label: string; options: HybridOptions }> = [
-  { label: 'hybrid, vector weight 0.25', options: { textWeight: 1, vectorWeight: 0.25 } },
-  { label: 'hybrid, vector weight 1 (plain RRF)', options: { textWeight: 1, vectorWeight: 1 } },
-  { label: 'hybrid, vector weight 0.5, k = 20', options: { textWeight: 1, vectorWeight: 0.5, rrfK: 20 } },
+  { label: 'hybrid, vector weight 0.1', options: { textWeight: 1, vectorWeight: 0.1 } },
+  { label: 'hybrid, vector weight 0.4', options: { textWeight: 1, vectorWeight: 0.4 } },
+  { label: 'hybrid, vector weight 0.5', options: { textWeight: 1, vectorWeight: 0.5 } },
+  { label: 'hybrid, vector weight 1', options: { textWeight: 1, vectorWeight: 1 } },
 ];
 
 export const scenario: BenchScenario = {
@@ -42,7 +43,7 @@ export const scenario: BenchScenario = {
       const runs = [
         { label: 'text (BM25)', mode: 'text' as const },
         { label: 'vector (local:hashing-v1)', mode: 'vector' as const },
-        { label: `hybrid (default: text ${defaultHybridWeights.textWeight}, vector ${defaultHybridWeights.vectorWeight}, k = 60)`, mode: 'hybrid' as const },
+        { label: `hybrid (default: text ${defaultHybridWeights.textWeight}, vector ${defaultHybridWeights.vectorWeight}, scores over each leg's best)`, mode: 'hybrid' as const },
         ...(quick ? [] : sweep.map((entry) => ({ label: entry.label, mode: 'hybrid' as const, hybrid: entry.options }))),
       ];
       for (const run of runs) {

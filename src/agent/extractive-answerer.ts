@@ -1,7 +1,7 @@
 // The offline answerer: no language model, so it answers with the retrieved sentences that best
 // match the question, each cited. Honest about what it is: responses say model "extractive".
 import { stemmer } from 'stemmer';
-import { englishStopWords } from '../ingestion/embedders/stop-words.ts';
+import { englishStopWords } from '../search/text-analysis.ts';
 import type { CitableChunk, CitationRegistry } from './citations.ts';
 
 export interface ExtractedSentence {
@@ -95,6 +95,9 @@ export function selectSentences(question: string, chunks: CitableChunk[], maximu
 }
 
 export const noAnswerText = "I could not find an answer to that in this workspace's documents.";
+
+/** Added when a retrieval source (the knowledge graph) could not be reached for this answer. */
+export const partialSourcesNote = '(The knowledge graph could not be reached, so this answer comes from document search alone.)';
 
 /** The answer text: selected sentences, each followed by its citation number. */
 export function composeExtractiveAnswer(sentences: ExtractedSentence[], registry: CitationRegistry): string {

@@ -5,7 +5,7 @@ import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { zeroUsage, type AgentEventSink, type AgentTurnResult, type ToolCallRecord } from './agent-events.ts';
 import { extractiveModelName } from './chat-model.ts';
 import { CitationRegistry, type CitableChunk } from './citations.ts';
-import { composeExtractiveAnswer, selectSentences } from './extractive-answerer.ts';
+import { composeExtractiveAnswer, partialSourcesNote, selectSentences } from './extractive-answerer.ts';
 import { agentToolConfig } from './tool-context.ts';
 import type { ToolArtifact } from './tool-summary.ts';
 import { maximumToolQueryLength } from './tools/search-tool-input.ts';
@@ -48,6 +48,7 @@ export async function runExtractiveTurn(input: ExtractiveTurnInput): Promise<Age
   const toolsByName = new Map(input.tools.map((tool) => [tool.name, tool]));
   const chunks: CitableChunk[] = [];
   const toolCalls: ToolCallRecord[] = [];
+  let sourceUnavailable = false;
 
   for (const step of retrievalPlan) {
     const tool = toolsByName.get(step.name) ?? (step.fallback ? toolsByName.get(step.fallback) : undefined);
@@ -61,11 +62,13 @@ export async function runExtractiveTurn(input: ExtractiveTurnInput): Promise<Age
     input.emit({ type: 'tool_result', id, name: tool.name, summary });
     toolCalls.push({ id, name: tool.name, arguments: args, summary });
     chunks.push(...(artifact?.chunks ?? []));
+    sourceUnavailable ||= artifact?.unavailable === true;
   }
 
   // Number citations by what is quoted, not by everything retrieved.
   const answerRegistry = new CitationRegistry();
-  const answer = composeExtractiveAnswer(selectSentences(input.question, chunks), answerRegistry);
+  const quoted = composeExtractiveAnswer(selectSentences(input.question, chunks), answerRegistry);
+  const answer = sourceUnavailable ? `${quoted} ${partialSourcesNote}` : quoted;
   for (const piece of answer.match(/\S+\s*/g) ?? []) input.emit({ type: 'token', text: piece });
   return { answer, citations: answerRegistry.all(), toolCalls, usage: zeroUsage(), model: extractiveModelName };
 }

@@ -8,6 +8,8 @@ export interface ToolArtifact {
   chunks?: CitableChunk[];
   /** Fact sentences the tool showed, with the passages that support them when known. */
   facts?: Array<{ fact: string; documentIds: string[] }>;
+  /** The source the tool reads could not be reached (the answer must do without it). */
+  unavailable?: boolean;
 }
 
 export function toolOutput(textForModel: string, artifact: ToolArtifact): [string, ToolArtifact] {

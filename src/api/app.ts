@@ -7,8 +7,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
+import { startIngestionJobs, type IngestionJobOptions } from '../jobs/ingestion-worker.ts';
 import { packageVersion } from '../version.ts';
-import { createIngestionJobs, type IngestionJobsOptions } from './ingestion-jobs.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
 import { clientErrorHandler, errorHandlingPlugin, frameworkErrorHandler, maximumPathParameterLength } from './plugins/errors.ts';
 import { docsPrefix, openApiPlugin } from './plugins/openapi.ts';
@@ -25,7 +25,8 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions | false;
   /** Seconds between last_used_at writes for one key (default 60). */
   lastUsedIntervalSeconds?: number;
-  ingestionJobs?: IngestionJobsOptions;
+  /** Background ingestion (defaults from the config: RAGSPACE_INGESTION_WORKERS, RAGSPACE_JOB_LEASE_SECONDS). */
+  ingestionJobs?: Partial<IngestionJobOptions>;
   /** Uploads at least this large are answered 202 and ingested in the background (default 512 KiB). */
   asyncUploadThresholdBytes?: number;
   /** Version shown in the OpenAPI document (default: package.json's). */
@@ -72,9 +73,17 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     reply.header('x-request-id', request.id);
   });
 
-  const ingestionJobs = createIngestionJobs(runtime.logger, options.ingestionJobs);
-  // Accepted uploads finish before the database closes.
-  app.addHook('onClose', async () => ingestionJobs.drain());
+  // Jobs live in the database; this process's worker takes its share of them until it closes.
+  const ingestionJobs = startIngestionJobs(
+    {
+      database: runtime.database,
+      ingestion: { database: runtime.database, embedder: runtime.embedder, listeners: runtime.documentListeners },
+      logger: runtime.logger,
+    },
+    { concurrency: runtime.config.jobs.workers, leaseMs: runtime.config.jobs.leaseSeconds * 1000, ...options.ingestionJobs },
+  );
+  // Running jobs finish before the database closes; queued ones wait in it for the next process.
+  app.addHook('onClose', async () => ingestionJobs.close());
 
   await app.register(errorHandlingPlugin, { bodyLimitBytes: runtime.config.bodyLimitBytes });
   await app.register(requestInputPlugin);

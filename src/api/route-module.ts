@@ -3,12 +3,12 @@
 // more (chat, sessions) come in through buildApp(runtime, { extraRoutes }).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Runtime } from '../runtime.ts';
-import type { IngestionJobs } from './ingestion-jobs.ts';
+import type { IngestionJobService } from '../jobs/ingestion-worker.ts';
 
 export interface RouteDependencies {
   runtime: Runtime;
-  /** The in-process queue for large document uploads. */
-  ingestionJobs: IngestionJobs;
+  /** The durable queue for large document uploads (jobs in PostgreSQL, run by every server process). */
+  ingestionJobs: IngestionJobService;
   /** Uploads at least this large are ingested by the job queue and answered 202. */
   asyncUploadThresholdBytes: number;
 }

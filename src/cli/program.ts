@@ -3,9 +3,11 @@ import { Command } from 'commander';
 import { registerChatCommand } from './commands/chat.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
+import { registerInitCommand } from './commands/init.ts';
 import { registerKeyCommands } from './commands/key.ts';
 import { registerMcpCommand } from './commands/mcp.ts';
 import { registerOrganizationCommands } from './commands/organization.ts';
+import { registerPlatformKeyCommands } from './commands/platform-key.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerWorkspaceCommands } from './commands/workspace.ts';
 
@@ -16,9 +18,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerServeCommand(program);
+  registerInitCommand(program);
   registerOrganizationCommands(program);
   registerWorkspaceCommands(program);
   registerKeyCommands(program);
+  registerPlatformKeyCommands(program);
   registerIngestCommand(program);
   registerEvalCommand(program);
   registerChatCommand(program);

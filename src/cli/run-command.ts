@@ -1,9 +1,11 @@
 // Opens a Runtime for one CLI command, runs it, closes it, and turns errors into clear messages.
-import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config.ts';
+// Commands that only manage tenants open the control plane (the database); the others open the
+// full Runtime, whose services are loaded only then (see runtime.ts).
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { RagspaceError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { openControlRuntime, openRuntime, type ControlRuntime } from '../runtime.ts';
 import { MigrationError } from '../db/migrations.ts';
 import { EmbeddedDatabaseError } from '../db/embedded-database.ts';
 
@@ -31,25 +33,33 @@ export function reportError(error: unknown, json: boolean): number {
   return error instanceof CommandFailure ? error.exitCode : 1;
 }
 
-/** Wraps a command action: opens the runtime, runs, closes, sets the exit code. */
-export function runWithRuntime<Options extends { json?: boolean }, Arguments extends unknown[]>(
-  action: (runtime: Runtime, options: Options, ...args: Arguments) => Promise<void>,
-) {
-  return async (...commanderArguments: unknown[]): Promise<void> => {
-    // Commander passes positional arguments, then the options object, then the Command.
-    const command = commanderArguments.at(-1) as Command;
-    const options = command.opts() as Options;
-    const positional = commanderArguments.slice(0, -2) as Arguments;
-    let runtime: Runtime | undefined;
-    try {
-      const config = loadConfig();
-      const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
-      runtime = await openRuntime(config, logger);
-      await action(runtime, options, ...positional);
-    } catch (error) {
-      process.exitCode = reportError(error, Boolean(options.json));
-    } finally {
-      await runtime?.close().catch(() => undefined);
-    }
-  };
+type Opener<R extends ControlRuntime> = (config: Config, logger: Logger) => Promise<R>;
+
+function runWith<R extends ControlRuntime>(open: Opener<R>) {
+  return <Options extends { json?: boolean }, Arguments extends unknown[]>(
+    action: (runtime: R, options: Options, ...args: Arguments) => Promise<void>,
+  ) =>
+    async (...commanderArguments: unknown[]): Promise<void> => {
+      // Commander passes positional arguments, then the options object, then the Command.
+      const command = commanderArguments.at(-1) as Command;
+      const options = command.opts() as Options;
+      const positional = commanderArguments.slice(0, -2) as Arguments;
+      let runtime: R | undefined;
+      try {
+        const config = loadConfig();
+        const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
+        runtime = await open(config, logger);
+        await action(runtime, options, ...positional);
+      } catch (error) {
+        process.exitCode = reportError(error, Boolean(options.json));
+      } finally {
+        await runtime?.close().catch(() => undefined);
+      }
+    };
 }
+
+/** Wraps a command action that needs the database only: opens it, runs, closes, sets the exit code. */
+export const runWithDatabase = runWith(openControlRuntime);
+
+/** Wraps a command action that searches, ingests or chats: the full Runtime (embedder, graph). */
+export const runWithRuntime = runWith(openRuntime);

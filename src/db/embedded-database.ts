@@ -7,7 +7,7 @@
 // (PGlite has one backend session; an in-process query would run inside that transaction).
 // The owner hosts PGlite and the socket server on a thread of their own (embedded-host-worker.ts):
 // PGlite executes SQL synchronously, so on the main thread every statement would stop HTTP.
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/worker-script.ts';
 import type { Database } from './database.ts';
 import type { EmbeddedHostData, EmbeddedHostMessage } from './embedded-host-worker.ts';
+import { ensurePrivateDirectory, restrictTree } from './private-directory.ts';
 import { createPostgresDatabase } from './postgres-database.ts';
 
 // pg connects to `${host}/.s.PGSQL.${port}` when host is a directory.
@@ -102,7 +103,7 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
       `RAGSPACE_DATA_DIR is too long for a Unix socket (${socketPath}); choose a shorter path`,
     );
   }
-  await mkdir(dataDirectory, { recursive: true, mode: 0o700 });
+  await ensurePrivateDirectory(dataDirectory);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
@@ -152,6 +153,8 @@ async function becomeOwner(
 ): Promise<EmbeddedDatabase> {
   await rm(socketPath, { force: true });
   const host = await startHost({ pgdataDirectory: path.join(dataDirectory, 'pgdata'), socketPath }, log);
+  // PGlite's template files are 0666 whatever the umask; the key files may have been opened up since.
+  await restrictTree(dataDirectory);
   log(`embedded database opened in ${dataDirectory}, served on ${socketPath}`);
   const database = connect(dataDirectory, poolSize, log);
   return {

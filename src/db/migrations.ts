@@ -59,6 +59,8 @@ function verifyUnchanged(migrations: Migration[], applied: Map<number, { name: s
 /** Applies every pending migration. Concurrent callers wait on an advisory lock; a re-run is a no-op. Returns the versions applied now. */
 export async function migrate(database: Database, directory = defaultMigrationsDirectory): Promise<number[]> {
   const migrations = await readMigrations(directory);
+  // Usually everything is applied already: one query then, not a locked transaction per file.
+  if (await migrationsAreCurrent(database, directory, migrations)) return [];
   await database.transaction(async (transaction) => {
     await transaction.query('SELECT pg_advisory_xact_lock($1)', [migrationLockKey]);
     await transaction.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -91,8 +93,12 @@ export async function migrate(database: Database, directory = defaultMigrationsD
 }
 
 /** True when every migration on disk is applied (readiness probe). */
-export async function migrationsAreCurrent(database: Queryable, directory = defaultMigrationsDirectory): Promise<boolean> {
-  const migrations = await readMigrations(directory);
+export async function migrationsAreCurrent(
+  database: Queryable,
+  directory = defaultMigrationsDirectory,
+  migrations?: Migration[],
+): Promise<boolean> {
+  migrations ??= await readMigrations(directory);
   const applied = await appliedMigrations(database).catch(() => new Map());
   return migrations.every((migration) => applied.get(migration.version)?.checksum === migration.checksum);
 }

@@ -17,6 +17,9 @@ export async function openDatabase(config: Config, log: (message: string) => voi
     const database = createPostgresDatabase({
       connectionString: config.databaseUrl,
       max: 10,
+      // A server that does not answer (network partition, overload) fails the request with 503
+      // after this long instead of holding it for ever; a restarting server refuses at once.
+      connectionTimeoutMillis: 10_000,
       onIdleError: (error) => log(`database connection error: ${error.message}`),
     });
     await migrateOrClose(database);

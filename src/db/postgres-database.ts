@@ -7,7 +7,7 @@ export interface PostgresDatabaseOptions extends pg.PoolConfig {
   onIdleError?: (error: Error) => void;
 }
 
-function toQueryable(client: pg.Pool | pg.PoolClient): Queryable {
+function toQueryable(client: pg.PoolClient): Queryable {
   return {
     async query<Row>(sql: string, parameters: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await client.query(sql, parameters as unknown[]);
@@ -24,35 +24,51 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
   const { onIdleError, ...poolConfig } = options;
   const pool = new pg.Pool(poolConfig);
   pool.on('error', (error) => onIdleError?.(error));
-  const direct = toQueryable(pool);
+  // pg's Pool never answers callers still waiting for a connection when it ends: they would wait
+  // for ever (the embedded database's clients end their pool when its owner process dies). They
+  // get a lost-connection error instead, which a failover retries on the reopened database.
+  let failWaiters!: (error: Error) => void;
+  const ended = new Promise<never>((_, reject) => (failWaiters = reject));
+  ended.catch(() => undefined);
+
+  /** Runs `use` on a pooled connection, destroying it rather than pooling it again if it broke. */
+  async function withConnection<T>(use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await Promise.race([pool.connect(), ended]);
+    // A checked-out client that loses its connection emits 'error'; without a listener that
+    // would crash the process. The pending query rejects on its own, so the listener only observes.
+    let connectionError: Error | undefined;
+    const observeError = (error: Error) => {
+      connectionError = error;
+      onIdleError?.(error);
+    };
+    client.on('error', observeError);
+    try {
+      return await use(client);
+    } finally {
+      client.off('error', observeError);
+      client.release(connectionError);
+    }
+  }
+
   return {
     kind: 'postgres',
-    query: direct.query,
-    executeScript: direct.executeScript,
-    async transaction(work) {
-      const client = await pool.connect();
-      // A checked-out client that loses its connection emits 'error'; without a listener that
-      // would crash the process. The pending query rejects on its own, so the listener only observes.
-      let connectionError: Error | undefined;
-      const observeError = (error: Error) => {
-        connectionError = error;
-        onIdleError?.(error);
-      };
-      client.on('error', observeError);
-      try {
-        await client.query('BEGIN');
-        const result = await work(toQueryable(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.off('error', observeError);
-        // Passing the error destroys a broken connection instead of pooling it again.
-        client.release(connectionError);
-      }
+    query: (sql, parameters) => withConnection((client) => toQueryable(client).query(sql, parameters)),
+    executeScript: (sql) => withConnection((client) => toQueryable(client).executeScript(sql)),
+    transaction: (work) =>
+      withConnection(async (client) => {
+        try {
+          await client.query('BEGIN');
+          const result = await work(toQueryable(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+    close: () => {
+      failWaiters(new Error('Connection terminated: the connection pool was closed'));
+      return pool.end();
     },
-    close: () => pool.end(),
   };
 }

@@ -9,7 +9,8 @@ import type { GraphStore, SearchCandidates } from './graph-store.ts';
 import type { EntityRecord, EntityView, FactView } from './model.ts';
 import { normalizeEntityName, normalizeText } from './names.ts';
 import { fuseByReciprocalRank } from './rank-fusion.ts';
-import { analyzeTerms, isStopWord } from './text-terms.ts';
+import { isStopWord } from '../search/text-analysis.ts';
+import { analyzeTerms } from './text-terms.ts';
 
 export interface GraphSearchDependencies {
   store: GraphStore;

@@ -1,18 +1,19 @@
 // Chooses the graph's parts from the configuration: the store (GRAPH_BACKEND) and the extraction
 // (an OpenAI-compatible model when one is configured, else the offline extractor). A configured
 // provider is never silently replaced: a Neo4j that cannot be reached fails start-up.
+//
+// The Neo4j driver and LangChain take seconds to load, so they are imported only when the
+// configuration uses them, and the extraction only when the first document is indexed; the
+// offline extractor (compromise) runs on the CPU worker threads and is never loaded here.
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import type { GraphExtractor } from './extraction/extractor.ts';
+import type { DocumentListener } from '../ingestion/document-events.ts';
 import { chatModelName, createChatModel, llmIsConfigured } from '../models/model-provider.ts';
 import { sharedCpuWorkers } from '../workers/cpu-pool.ts';
-import { createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
-import { offlineExtractorName } from './extraction/offline-extractor.ts';
+import { offlineExtractorName, type GraphExtractor } from './extraction/extractor.ts';
 import type { GraphEmbedder } from './embedder.ts';
 import type { GraphStore } from './graph-store.ts';
-import { createGraphIndexer, type GraphIndexer } from './indexing/graph-indexer.ts';
-import { createRuleContradictionJudge, type ContradictionJudge } from './indexing/contradictions.ts';
-import { createNeo4jGraphStore, openNeo4jDriver } from './neo4j/neo4j-graph-store.ts';
+import type { ContradictionJudge } from './indexing/contradictions.ts';
 import { createPostgresGraphStore } from './postgres/postgres-graph-store.ts';
 
 /** Opens and initialises the configured graph store (neo4j: connects and creates constraints and indexes). */
@@ -24,6 +25,7 @@ export async function openGraphStore(
   if (config.graph.backend === 'postgres') return createPostgresGraphStore(database);
   const { uri, username, password, database: neo4jDatabase } = config.graph.neo4j;
   if (!uri) throw new Error('GRAPH_BACKEND=neo4j needs NEO4J_URI');
+  const { createNeo4jGraphStore, openNeo4jDriver } = await import('./neo4j/neo4j-graph-store.ts');
   const driver = openNeo4jDriver({ uri, username, password });
   const store = createNeo4jGraphStore({ driver, database: neo4jDatabase, ...options });
   try {
@@ -49,8 +51,12 @@ function createThreadedOfflineExtractor(): GraphExtractor {
  * The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else
  * offline. The model comes from the model provider: same timeout and retries as the agent's.
  */
-export function createGraphExtraction(config: Pick<Config, 'openai' | 'chat'>): GraphExtraction {
-  if (!llmIsConfigured(config)) return { extractor: createThreadedOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+export async function createGraphExtraction(config: Pick<Config, 'openai' | 'chat'>): Promise<GraphExtraction> {
+  if (!llmIsConfigured(config)) {
+    const { createRuleContradictionJudge } = await import('./indexing/contradictions.ts');
+    return { extractor: createThreadedOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
+  }
+  const { createLlmContradictionJudge, createLlmExtractor } = await import('./extraction/llm-extraction.ts');
   const settings = {
     modelName: chatModelName(config),
     timeoutMs: config.chat.timeoutMs,
@@ -65,7 +71,18 @@ function once<T>(create: () => Promise<T>): () => Promise<T> {
   return () => (value ??= create());
 }
 
-/** The document listener that keeps the workspace graphs up to date, with the configured extraction. */
-export function createConfiguredGraphIndexer(config: Pick<Config, 'openai' | 'chat'>, store: GraphStore, embedder: GraphEmbedder): GraphIndexer {
-  return createGraphIndexer({ store, embedder, ...createGraphExtraction(config) });
+/**
+ * The document listener that keeps the workspace graphs up to date, with the configured extraction.
+ * The indexer and its extraction are loaded when the first document is stored or removed.
+ */
+export function createConfiguredGraphIndexer(config: Pick<Config, 'openai' | 'chat'>, store: GraphStore, embedder: GraphEmbedder): DocumentListener {
+  let indexer: Promise<DocumentListener> | undefined;
+  const load = () =>
+    (indexer ??= Promise.all([import('./indexing/graph-indexer.ts'), createGraphExtraction(config)]).then(
+      ([{ createGraphIndexer }, extraction]) => createGraphIndexer({ store, embedder, ...extraction }),
+    ));
+  return {
+    documentStored: async (context, document, chunks) => (await load()).documentStored(context, document, chunks),
+    documentRemoved: async (context, documentId) => (await load()).documentRemoved(context, documentId),
+  };
 }

@@ -39,7 +39,7 @@ export interface SearchHit {
   headingPath: string[];
   content: string;
   position: number;
-  /** The score the hits are ordered by: cosine similarity, BM25, or the fused RRF score. */
+  /** The score the hits are ordered by: cosine similarity, BM25, or the fused score. */
   score: number;
   /** Each leg's own score, when the chunk came up in that leg. */
   scores: { vector?: number; text?: number; hybrid?: number };

@@ -1,8 +1,10 @@
-// Exact nearest-neighbour search over the workspace's chunks (cosine), through the SQL function
-// match_chunks. No approximate index: recall is 100 % and no other tenant's vectors can move it.
+// Nearest-neighbour search over the workspace's chunks (cosine), through the SQL function
+// match_chunks: exact for small workspaces, through the workspace's own HNSW index for large ones
+// (vector-index.ts), never through an index another tenant's vectors are in.
 import { withWorkspace } from '../db/workspace-scope.ts';
 import { hasDirection, toVectorLiteral } from '../ingestion/embedders/embedder.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
+import { scheduleVectorIndexCheck } from './vector-index.ts';
 import { filterParameters, parseSearchRequest, toHit, type HitRow, type SearchDependencies, type SearchHit, type SearchRequest } from './search-request.ts';
 
 export async function vectorSearch(dependencies: SearchDependencies, context: WorkspaceContext, request: SearchRequest): Promise<SearchHit[]> {
@@ -11,11 +13,13 @@ export async function vectorSearch(dependencies: SearchDependencies, context: Wo
   // A query without meaning in vector space (only stop words) matches nothing rather than NaN.
   if (!hasDirection(queryVector)) return [];
   const embedding = toVectorLiteral(queryVector);
-  return withWorkspace(dependencies.database, context, async (transaction) => {
+  const hits = await withWorkspace(dependencies.database, context, async (transaction) => {
     const { rows } = await transaction.query<HitRow & { similarity: number }>(
       'SELECT * FROM match_chunks($1, $2::vector, $3, $4::uuid[], $5::jsonb)',
       [context.workspaceId, embedding, parsed.limit, ...filterParameters(parsed)],
     );
     return rows.map((row) => toHit(row, row.similarity, { vector: row.similarity }));
   });
+  scheduleVectorIndexCheck(dependencies.database, context.workspaceId);
+  return hits;
 }

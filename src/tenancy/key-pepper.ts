@@ -1,14 +1,15 @@
 // The server-side secret mixed into every API key hash. Configured, or generated once per embedded data directory.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { ensurePrivateDirectory } from '../db/private-directory.ts';
 
 export async function resolveKeyPepper(config: Config): Promise<string> {
   if (config.keyPepper) return config.keyPepper;
   if (config.databaseUrl) throw new Error('RAGSPACE_KEY_PEPPER is required with DATABASE_URL');
   const pepperPath = path.join(config.dataDirectory, 'key-pepper');
-  await mkdir(config.dataDirectory, { recursive: true, mode: 0o700 });
+  await ensurePrivateDirectory(config.dataDirectory);
   try {
     // 'wx' fails if another process created it first; then we read theirs.
     const handle = await open(pepperPath, 'wx', 0o600);

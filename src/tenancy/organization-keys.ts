@@ -5,12 +5,10 @@ import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
 import { notFound } from '../errors.ts';
-import { generateKey, hashApiKey, presentedKeyMatches } from './api-keys.ts';
+import { generateKey, hashApiKey } from './key-material.ts';
 import { findOrganization } from './organizations.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { futureExpirySchema, nameSchema, parseInput } from './validation.ts';
-
-const keyPattern = /^(rso_[a-z0-9]{12})_[A-Za-z0-9_-]{43}$/;
 
 export interface OrganizationApiKey {
   id: string;
@@ -27,12 +25,6 @@ export interface CreatedOrganizationApiKey {
   apiKey: OrganizationApiKey;
   /** The full key. Returned once, never stored, never logged. */
   secret: string;
-}
-
-export interface OrganizationPrincipal {
-  organizationApiKeyId: string;
-  organizationId: string;
-  lastUsedAt: Date | null;
 }
 
 const columns = `id, organization_id AS "organizationId", name, prefix, expires_at AS "expiresAt",
@@ -101,51 +93,4 @@ export function revokeOrganizationApiKey(
     if (!rows[0]) throw notFound(`API key "${idOrPrefix}" not found in this organization`);
     return rows[0];
   });
-}
-
-/** True when `presented` has the shape of an organization admin key (it may still be invalid). */
-export function isOrganizationKeyFormat(presented: string): boolean {
-  return presented.startsWith('rso_');
-}
-
-/** Returns the organization a valid key administers, or null for a malformed, unknown, wrong, revoked or expired key. */
-export async function authenticateOrganizationApiKey(
-  database: Database,
-  pepper: string,
-  presented: string,
-): Promise<OrganizationPrincipal | null> {
-  const match = keyPattern.exec(presented);
-  if (!match) {
-    presentedKeyMatches(pepper, presented, undefined);
-    return null;
-  }
-  const row = await withControlPlane(database, async (transaction) => {
-    const { rows } = await transaction.query<OrganizationPrincipal & { secretHash: Uint8Array; usable: boolean }>(
-      `SELECT id AS "organizationApiKeyId", organization_id AS "organizationId", secret_hash AS "secretHash",
-              last_used_at AS "lastUsedAt",
-              (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS usable
-       FROM organization_api_keys WHERE prefix = $1`,
-      [match[1]],
-    );
-    return rows[0];
-  });
-  const secretMatches = presentedKeyMatches(pepper, presented, row?.secretHash);
-  if (!row || !secretMatches || !row.usable) return null;
-  return { organizationApiKeyId: row.organizationApiKeyId, organizationId: row.organizationId, lastUsedAt: row.lastUsedAt };
-}
-
-/** Records a use of an organization key, at most one row write per key per interval (see recordApiKeyUse). */
-export async function recordOrganizationApiKeyUse(
-  database: Database,
-  key: Pick<OrganizationPrincipal, 'organizationApiKeyId' | 'organizationId'>,
-  intervalSeconds: number,
-): Promise<void> {
-  await withControlPlane(database, (transaction) =>
-    transaction.query(
-      `UPDATE organization_api_keys SET last_used_at = now()
-       WHERE organization_id = $1 AND id = $2
-         AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3))`,
-      [key.organizationId, key.organizationApiKeyId, intervalSeconds],
-    ),
-  );
 }

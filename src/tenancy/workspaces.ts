@@ -9,6 +9,7 @@ import { findOrganization } from './organizations.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { jsonObjectSchema, nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 import { graphGroupFor } from './workspace-context.ts';
+import { dropVectorIndex } from '../search/vector-index.ts';
 
 export interface Workspace {
   id: string;
@@ -131,8 +132,8 @@ export async function updateWorkspace(database: Database, reference: string, inp
  * Removes a workspace and, by cascade, every row of its documents, chunks, graph, agents, keys, sessions and usage.
  * With `confirmSlug`, refuses (422) unless it equals the workspace's slug, checked in the same transaction as the delete.
  */
-export function deleteWorkspace(database: Database, reference: string, options: { confirmSlug?: string } = {}): Promise<Workspace> {
-  return withControlPlane(database, async (transaction) => {
+export async function deleteWorkspace(database: Database, reference: string, options: { confirmSlug?: string } = {}): Promise<Workspace> {
+  const deleted = await withControlPlane(database, async (transaction) => {
     const workspace = await findWorkspace(transaction, reference);
     if (options.confirmSlug !== undefined && options.confirmSlug !== workspace.slug) {
       throw confirmationMismatch(`Deleting a workspace is irreversible: confirm with the workspace's slug (confirm=${workspace.slug})`);
@@ -140,4 +141,7 @@ export function deleteWorkspace(database: Database, reference: string, options: 
     await transaction.query('DELETE FROM workspaces WHERE id = $1', [workspace.id]);
     return workspace;
   });
+  // Its own vector index, if it had one, goes with it (after the commit: dropped concurrently).
+  await dropVectorIndex(database, deleted.id);
+  return deleted;
 }

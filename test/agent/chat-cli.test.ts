@@ -47,6 +47,20 @@ describe('ragspace chat', () => {
     expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
   });
 
+  it('refuses an empty or blank --message before anything is stored', async () => {
+    const before = (await listSessions(owner, acme, { limit: 100 })).items.length;
+    for (const message of ['', '   ']) {
+      const result = await ragspace(['chat', '--workspace', 'acme-support', '--message', message]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain("option '--message <text>' argument '");
+      expect(result.stderr).toContain('is invalid. the message is empty');
+    }
+    const tooLong = await ragspace(['chat', '--workspace', 'acme-support', '--message', 'x'.repeat(20_001)]);
+    expect(tooLong.exitCode).toBe(1);
+    expect(tooLong.stderr).toMatch(/Too big: expected string to have <=20000 characters/);
+    expect((await listSessions(owner, acme, { limit: 100 })).items).toHaveLength(before);
+  });
+
   it('says which workspace it could not find', async () => {
     const result = await ragspace(['chat', '--workspace', 'nope', '--message', 'hi']);
     expect(result.exitCode).toBe(1);

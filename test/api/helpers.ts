@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createGraphExtraction } from '../../src/graph/graph-services.ts';
 import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
+import type { GraphStore } from '../../src/graph/graph-store.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
@@ -33,6 +34,8 @@ export interface TestApiOptions extends AppOptions {
   environment?: Record<string, string>;
   embedded?: boolean;
   database?: Database;
+  /** Another graph backend than the postgres tables (a Neo4j that cannot be reached, in fault tests). */
+  graphStore?: GraphStore;
 }
 
 export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -50,8 +53,8 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const embedder = createLocalEmbedder({ dimensions: 64 });
   await ensureDeploymentEmbedder(database, embedder);
   // The real graph stack: postgres store and the offline extractor, told about documents as the server does.
-  const graphStore = createPostgresGraphStore(database);
-  const graphIndexer = createGraphIndexer({ store: graphStore, embedder, ...createGraphExtraction(config) });
+  const graphStore = options.graphStore ?? createPostgresGraphStore(database);
+  const graphIndexer = createGraphIndexer({ store: graphStore, embedder, ...(await createGraphExtraction(config)) });
   const runtime: Runtime = {
     config,
     logger,

@@ -33,16 +33,18 @@ describe('two processes starting on one fresh data directory', () => {
 
   it('both succeed: one owns the database, the other uses it', async () => {
     const environment = { RAGSPACE_DATA_DIR: dataDirectory };
+    // The first run creates the database (initdb in WebAssembly): minutes on a busy machine.
+    const firstRun = { timeoutMs: 170_000 };
     const [first, second] = await Promise.all([
-      runCli(['org', 'create', '--name', 'First', '--json'], environment),
-      runCli(['org', 'create', '--name', 'Second', '--json'], environment),
+      runCli(['org', 'create', '--name', 'First', '--json'], environment, undefined, firstRun),
+      runCli(['org', 'create', '--name', 'Second', '--json'], environment, undefined, firstRun),
     ]);
     expect(first.stderr).toBe('');
     expect(second.stderr).toBe('');
     expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
     const listed = await runCli(['org', 'list', '--json'], environment);
     expect(JSON.parse(listed.stdout).map((organization: { slug: string }) => organization.slug).sort()).toEqual(['first', 'second']);
-  });
+  }, 180_000);
 });
 
 describe('an owner process and a client process working for different tenants at once', () => {

@@ -6,7 +6,8 @@ import { mergeExtractedEntities, typesCompatible } from '../../src/graph/indexin
 import { relationFamily } from '../../src/graph/indexing/relation-families.ts';
 import { normalizeEntityName, normalizeRelation } from '../../src/graph/names.ts';
 import { fuseByReciprocalRank } from '../../src/graph/rank-fusion.ts';
-import { analyzeTerms, bm25Score } from '../../src/graph/text-terms.ts';
+import { analyzeTerms } from '../../src/graph/text-terms.ts';
+import { bm25Score } from '../../src/search/text-analysis.ts';
 
 function judged(key: string, overrides: Partial<JudgedFact>): JudgedFact {
   return { key, isNew: true, sourceId: 's', targetId: 't', sourceName: 'S', targetName: 'T', relation: 'lead', fact: key, validAt: null, order: 0, ...overrides };

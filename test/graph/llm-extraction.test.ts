@@ -68,7 +68,7 @@ describe('LLM extraction over an OpenAI-compatible server', () => {
     context = await createTestTenant(database);
     // The configured path, as the server builds it: the model provider's chat model for graph-test-model.
     const config = loadConfig({ OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: server.url, CHAT_MODEL: 'graph-test-model', CHAT_MAX_RETRIES: '0' });
-    indexer = createGraphIndexer({ store: store(), embedder, ...createGraphExtraction(config) });
+    indexer = createGraphIndexer({ store: store(), embedder, ...(await createGraphExtraction(config)) });
   });
   afterAll(async () => {
     await server.close();
@@ -127,9 +127,9 @@ describe('LLM extraction over an OpenAI-compatible server', () => {
     expect(await store().episodeIdsOfDocument(context, document.id)).toEqual([]);
   });
 
-  it('chooses the LLM path only when a model endpoint is configured', () => {
-    expect(createGraphExtraction(loadConfig({})).extractor.name).toBe('offline-compromise');
-    const configured = createGraphExtraction(loadConfig({ OPENAI_BASE_URL: server.url, CHAT_MODEL: 'local-model' }));
+  it('chooses the LLM path only when a model endpoint is configured', async () => {
+    expect((await createGraphExtraction(loadConfig({}))).extractor.name).toBe('offline-compromise');
+    const configured = await createGraphExtraction(loadConfig({ OPENAI_BASE_URL: server.url, CHAT_MODEL: 'local-model' }));
     expect(configured.extractor.name).toBe('llm:local-model');
     expect(configured.contradictionJudge.name).toBe('llm:local-model');
   });

@@ -10,7 +10,8 @@ export interface ScriptedToolCall {
 }
 
 export type ScriptedReply =
-  | { content: string; usage?: { prompt: number; completion: number } }
+  /** holdUntil (streaming only): the first piece is sent at once, the rest once it resolves. */
+  | { content: string; usage?: { prompt: number; completion: number }; holdUntil?: Promise<void> }
   | { toolCalls: ScriptedToolCall[]; content?: string }
   | { status: number; message: string }
   /** Sends the first `afterTokens` content pieces, then never finishes (for disconnects and timeouts). */
@@ -54,7 +55,7 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
   const server = http.createServer((request, response) => {
     let raw = '';
     request.on('data', (chunk) => (raw += chunk));
-    request.on('end', () => {
+    request.on('end', async () => {
       if (!request.url?.endsWith('/chat/completions')) {
         response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
         return;
@@ -129,7 +130,12 @@ export async function startOpenAITestServer(): Promise<OpenAITestServer> {
 
       chunk({ role: 'assistant', content: '' });
       const pieces = 'hangAfter' in reply ? reply.hangAfter : splitIntoPieces(content);
-      for (const piece of pieces) chunk({ content: piece });
+      const hold = 'holdUntil' in reply ? reply.holdUntil : undefined;
+      if (hold) {
+        chunk({ content: pieces[0] ?? '' });
+        await hold;
+      }
+      for (const piece of hold ? pieces.slice(1) : pieces) chunk({ content: piece });
       if ('hangAfter' in reply) return; // keep the connection open without finishing
       toolCalls.forEach((call, index) => {
         chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });

@@ -67,8 +67,31 @@ export async function createDatabaseFromTemplate(maintenanceUrl: string, name: s
   });
 }
 
+/**
+ * DROP DATABASE … WITH (FORCE), or, when this role may not end a backend it finds there (an
+ * autovacuum worker counts as another role's unless it is a member of pg_signal_backend, which
+ * .ci/run grants), a plain DROP, which ends autovacuum itself and waits for the rest.
+ */
+async function dropOne(client: pg.Client, name: string): Promise<void> {
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+  }
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+      return;
+    } catch (error) {
+      if (attempt >= 20 || !/being accessed by other users/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 export async function dropDatabase(maintenanceUrl: string, name: string): Promise<void> {
-  await onMaintenance(maintenanceUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await onMaintenance(maintenanceUrl, (client) => dropOne(client, name));
 }
 
 export async function dropRunDatabases(maintenanceUrl: string, runPrefix: string): Promise<void> {
@@ -76,7 +99,7 @@ export async function dropRunDatabases(maintenanceUrl: string, runPrefix: string
     const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1 || '%'", [runPrefix]);
     for (const { datname } of rows) {
       await client.query(`ALTER DATABASE "${datname}" IS_TEMPLATE false`).catch(() => undefined);
-      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await dropOne(client, datname);
     }
   });
 }

@@ -92,7 +92,7 @@ describe('chat models for graph extraction', () => {
   it('retries a failing model CHAT_MAX_RETRIES times, then reports a 502 with the cause', async () => {
     server.script({ status: 500, message: 'overloaded' }, { status: 500, message: 'overloaded' });
     const before = server.requests.length;
-    const { extractor } = createGraphExtraction(
+    const { extractor } = await createGraphExtraction(
       loadConfig({ OPENAI_BASE_URL: server.baseUrl, CHAT_MODEL: 'graph-model', CHAT_MAX_RETRIES: '1' }),
     );
     const failure = await extractor.extract(extractionInput).catch((error: unknown) => error);
@@ -103,7 +103,7 @@ describe('chat models for graph extraction', () => {
   }, 120_000);
 
   it('gives up on a silent model after CHAT_TIMEOUT_MS with a 504', async () => {
-    const { extractor } = createGraphExtraction(loadConfig({ OPENAI_BASE_URL: silentUrl, CHAT_TIMEOUT_MS: '300', CHAT_MAX_RETRIES: '0' }));
+    const { extractor } = await createGraphExtraction(loadConfig({ OPENAI_BASE_URL: silentUrl, CHAT_TIMEOUT_MS: '300', CHAT_MAX_RETRIES: '0' }));
     const failure = await extractor.extract(extractionInput).catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'upstream_timeout', statusCode: 504 });
     expect((failure as Error).cause).toBeDefined();

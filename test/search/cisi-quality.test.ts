@@ -33,7 +33,8 @@ describe('retrieval quality on CISI', () => {
     const summary = await runIngestion({ database, embedder }, context, beirCorpusItems(cisiDirectory));
     expect(summary).toMatchObject({ documents: 1460, created: 1460, failed: 0 });
     [queries, qrels] = await Promise.all([readBeirQueries(cisiDirectory), readBeirQrels(cisiDirectory)]);
-  });
+    // Ingesting 1,460 documents takes minutes on a busy machine.
+  }, 600_000);
   afterAll(() => database?.close());
 
   it('reaches the reference BM25 with the text leg', async () => {
@@ -44,11 +45,13 @@ describe('retrieval quality on CISI', () => {
     expect(text.mrr).toBeGreaterThanOrEqual(0.6);
   });
 
-  it('keeps the local embedder and the fusion near their measured quality', async () => {
+  it('fuses the legs without falling below the better one', async () => {
+    const text = await evaluateWorkspace({ database, embedder }, context, queries, qrels, { mode: 'text' });
     const vector = await evaluateWorkspace({ database, embedder }, context, queries, qrels, { mode: 'vector' });
     expect(vector.ndcg).toBeGreaterThanOrEqual(0.3);
     const hybrid = await evaluateWorkspace({ database, embedder }, context, queries, qrels, { mode: 'hybrid' });
-    expect(hybrid.ndcg).toBeGreaterThanOrEqual(0.38);
-    expect(hybrid.recall).toBeGreaterThanOrEqual(0.42);
+    // The local embedder is lexical: hybrid must hold BM25's quality, not dilute it (measured 0.406 vs 0.403).
+    expect(hybrid.ndcg).toBeGreaterThanOrEqual(Math.max(text.ndcg, vector.ndcg));
+    expect(hybrid.recall).toBeGreaterThanOrEqual(0.43);
   });
 });

@@ -1,5 +1,5 @@
 // Search over the sample corpora in a real database: BM25 with per-workspace statistics, exact
-// vector search, RRF fusion, filters, the SQL functions users may call directly, and isolation:
+// vector search, score fusion, filters, the SQL functions users may call directly, and isolation:
 // flooding another workspace changes nothing in this one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
@@ -89,8 +89,11 @@ describe('search', () => {
     const hybrid = await hybridSearch(dependencies, support, query);
     expect(hybrid).toHaveLength(5);
     expect(hybrid[0]!.scores).toEqual({ hybrid: hybrid[0]!.score, text: expect.any(Number), vector: expect.any(Number) });
-    // Weighted RRF: a chunk ranked first by both legs scores 1/61 + 0.5/61 with the defaults.
-    expect(hybrid[0]!.score).toBeLessThanOrEqual(1 / 61 + 0.5 / 61 + 1e-12);
+    // Each leg's score over the leg's best, weighted: the best of both legs scores 1 + 0.25 with the defaults.
+    expect(hybrid[0]!.score).toBeLessThanOrEqual(1 + 0.25 + 1e-12);
+    const bestText = Math.max(...(await textSearch(dependencies, support, { ...query, limit: 100 })).map((hit) => hit.score));
+    const bestVector = Math.max(...(await vectorSearch(dependencies, support, { ...query, limit: 100 })).map((hit) => hit.score));
+    for (const hit of hybrid) expect(hit.score).toBeCloseTo((hit.scores.text ?? 0) / bestText + (0.25 * (hit.scores.vector ?? 0)) / bestVector, 12);
     const scores = hybrid.map((hit) => hit.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     // Weights decide: with the vector leg off, hybrid ranks as BM25 does.

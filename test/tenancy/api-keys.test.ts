@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { authenticateApiKey, createApiKey, hashApiKey, listApiKeys, revokeApiKey } from '../../src/tenancy/api-keys.ts';
+import { authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from '../../src/tenancy/api-keys.ts';
+import { hashApiKey } from '../../src/tenancy/key-material.ts';
 import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
 

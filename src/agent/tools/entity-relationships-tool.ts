@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { getEntityRelationships, type GraphSearchDependencies } from '../../graph/graph-search.ts';
 import { readToolContext } from '../tool-context.ts';
 import { plural, toolOutput } from '../tool-summary.ts';
-import { factArtifacts, formatFact } from './graph-facts.ts';
+import { factArtifacts, formatFact, graphUnavailableOutput, unlessGraphUnavailable } from './graph-facts.ts';
 
 const name = 'get_entity_relationships';
 
@@ -12,7 +12,8 @@ export function createEntityRelationshipsTool(dependencies: GraphSearchDependenc
   return tool(
     async (input: { entity_name: string; depth?: number }, config) => {
       const { workspaceContext } = readToolContext(config, name);
-      const result = await getEntityRelationships(dependencies, workspaceContext, input.entity_name, input.depth ?? 1);
+      const result = await unlessGraphUnavailable(getEntityRelationships(dependencies, workspaceContext, input.entity_name, input.depth ?? 1));
+      if (!result) return graphUnavailableOutput();
       if (!result.entity) {
         return toolOutput(`No entity named "${input.entity_name}" in the knowledge graph.`, { summary: 'entity not found' });
       }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { getEntityTimeline, type GraphSearchDependencies } from '../../graph/graph-search.ts';
 import { readToolContext } from '../tool-context.ts';
 import { plural, toolOutput } from '../tool-summary.ts';
-import { factArtifacts, formatFact } from './graph-facts.ts';
+import { factArtifacts, formatFact, graphUnavailableOutput, unlessGraphUnavailable } from './graph-facts.ts';
 
 const name = 'get_entity_timeline';
 
@@ -12,7 +12,8 @@ export function createEntityTimelineTool(dependencies: GraphSearchDependencies) 
   return tool(
     async (input: { entity_name: string }, config) => {
       const { workspaceContext } = readToolContext(config, name);
-      const result = await getEntityTimeline(dependencies, workspaceContext, input.entity_name);
+      const result = await unlessGraphUnavailable(getEntityTimeline(dependencies, workspaceContext, input.entity_name));
+      if (!result) return graphUnavailableOutput();
       if (!result.entity) {
         return toolOutput(`No entity named "${input.entity_name}" in the knowledge graph.`, { summary: 'entity not found' });
       }

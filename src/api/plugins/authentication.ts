@@ -15,6 +15,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route. Every route must declare it; see access.ts. */
     access?: RouteAccess;
+    /**
+     * The route revokes or deletes keys: its response waits until this process's key cache has
+     * applied the change, so the caller's next request here already fails with the old key.
+     */
+    revokesCredentials?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -76,12 +81,12 @@ export function principalOf(request: FastifyRequest): Principal {
 export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
   async (app, options) => {
     const { runtime, rateLimiter, lastUsedIntervalSeconds, publicPrefixes } = options;
-    const resolvePrincipal = createPrincipalResolver({
+    const principals = createPrincipalResolver({
       database: runtime.database,
       pepper: runtime.keyPepper,
       adminKey: runtime.config.adminKey,
-      bootstrapIsPlatformAdmin: runtime.embedded,
       lastUsedIntervalSeconds,
+      onPollError: (error) => runtime.logger.warn({ err: error }, 'could not read the credential change log; authenticating from the database'),
     });
     // last_used_at writes in flight, one per credential at most; awaited on close.
     const pendingUseWrites = new Map<string, Promise<void>>();
@@ -113,6 +118,13 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
     });
     app.addHook('onClose', async () => {
       await Promise.allSettled(pendingUseWrites.values());
+      await principals.close();
+    });
+
+    app.addHook('onSend', async (request, reply) => {
+      if (!request.routeOptions.config.revokesCredentials || reply.statusCode >= 300) return;
+      // The change is committed either way; other processes (and this one, if this fails) see it within a second.
+      await principals.refresh().catch((error: unknown) => request.log.warn({ err: error }, 'could not refresh the key cache'));
     });
 
     app.addHook('onRequest', async (request, reply) => {
@@ -129,7 +141,7 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
         reply.header('www-authenticate', 'Bearer realm="ragspace"');
         throw unauthorized('Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
       }
-      const authentication = await resolvePrincipal(key);
+      const authentication = await principals.resolve(key);
       if (!authentication) {
         reply.header('www-authenticate', 'Bearer realm="ragspace", error="invalid_token"');
         throw unauthorized('Invalid, expired or revoked API key');

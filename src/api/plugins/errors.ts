@@ -22,6 +22,7 @@ import {
   uriTooLong,
   validationError,
 } from '../../errors.ts';
+import { clientErrorForDatabaseFailure } from '../../db/database-errors.ts';
 import type { ErrorResponse } from '../schemas/common.ts';
 
 /** The longest path parameter the router accepts (longer: 414); schemas set tighter bounds per parameter. */
@@ -59,6 +60,9 @@ export function toClientError(error: unknown, bodyLimitBytes: number): RagspaceE
     return validationError(`Invalid request: ${summary}`, details);
   }
   if (isUniqueViolation(error)) return conflict('This conflicts with an existing resource');
+  // The database went away, filled its disk, or something the request refers to was deleted meanwhile.
+  const databaseFailure = clientErrorForDatabaseFailure(error);
+  if (databaseFailure) return databaseFailure;
   const fastifyError = error as Partial<FastifyError> | null;
   const code = fastifyError?.code;
   if (code && clientErrorCodes[code]) return clientErrorCodes[code](error as FastifyError, bodyLimitBytes);
@@ -82,7 +86,10 @@ export function errorBody(error: RagspaceError): ErrorResponse {
 export function clientErrorOf(error: unknown, request: FastifyRequest, bodyLimitBytes: number): RagspaceError {
   const clientError = toClientError(error, bodyLimitBytes);
   if (clientError) {
-    if (clientError.statusCode >= 500) request.log.warn({ code: clientError.code }, clientError.message);
+    if (clientError.statusCode >= 500) {
+      // A database or upstream failure: the log keeps the underlying error, the client gets the code.
+      request.log.warn({ code: clientError.code, err: error instanceof RagspaceError ? undefined : error }, clientError.message);
+    }
     return clientError;
   }
   request.log.error({ err: error, requestId: request.id }, 'request failed');

@@ -37,7 +37,7 @@ export const apiKeyRoutes: RouteModule = async (app, { runtime }) => {
   });
 
   app.delete('/workspaces/:id/api-keys/:keyId', {
-    config: { access: access.workspace('admin') },
+    config: { access: access.workspace('admin'), revokesCredentials: true },
     schema: {
       tags,
       summary: 'Revoke a key by id or prefix; it stops working on the next request, in every server process',

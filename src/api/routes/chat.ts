@@ -1,5 +1,5 @@
 // POST /workspaces/:id/chat: one turn with the workspace's agent, as JSON or as Server-Sent Events.
-import { runChatTurn, type ChatDependencies } from '../../agent/chat-service.ts';
+import type { ChatDependencies } from '../../agent/chat-service.ts';
 import { RagspaceError } from '../../errors.ts';
 import { withCustomer } from '../../tenancy/workspace-context.ts';
 import { access } from '../access.ts';
@@ -10,6 +10,9 @@ import type { RouteModule } from '../route-module.ts';
 import { chatBodySchema, chatResponseSchema } from '../schemas/chat.ts';
 import { idParamsSchema } from '../schemas/common.ts';
 import { openEventStream, wantsEventStream, type EventStream } from '../server-sent-events.ts';
+
+// The agent (LangChain and the OpenAI SDK, some 1,500 modules) loads with the first chat turn, not at start-up.
+const loadChatService = () => import('../../agent/chat-service.ts');
 
 export const chatRoutes: RouteModule = async (app, { runtime }) => {
   const dependencies: ChatDependencies = {
@@ -35,6 +38,7 @@ export const chatRoutes: RouteModule = async (app, { runtime }) => {
       const baseContext = workspaceContextOf(request);
       const context = body.customer_id === undefined ? baseContext : withCustomer(baseContext, body.customer_id);
       const chatRequest = { message: body.message, agentId: body.agent_id, sessionId: body.session_id };
+      const { runChatTurn } = await loadChatService();
 
       if (!wantsEventStream(request, body.stream)) {
         return chatTurnToWire(await runChatTurn(dependencies, context, chatRequest));

@@ -1,6 +1,6 @@
 // /workspaces/:id/documents: upload (JSON text or a multipart file, through the same ingestion
 // pipeline as `ragspace ingest`), list, read (optionally with chunks), delete, and the status of
-// large uploads, which are answered 202 and ingested by the in-process job queue.
+// large uploads, which are answered 202 and ingested by a job in PostgreSQL that any server process may run.
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -15,7 +15,6 @@ import {
   type IngestOptions,
 } from '../../ingestion/documents.ts';
 import { resolveContentType } from '../../ingestion/loaders/index.ts';
-import { notFound } from '../../errors.ts';
 import { parseInput } from '../../tenancy/validation.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
@@ -123,7 +122,9 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
         'The source identifies the document in the workspace: sending an existing source replaces it (200, status updated),',
         'the same content again changes nothing (200, unchanged); a new source answers 201.',
         `Uploads of ${asyncThresholdBytes} bytes or more (or with ?async=true) answer 202 with a job to poll at`,
-        '/workspaces/{id}/documents/jobs/{jobId}. Jobs run in this server process, one at a time.',
+        '/workspaces/{id}/documents/jobs/{jobId}. Jobs are kept in the database until done and survive restarts;',
+        "a workspace runs at most its plan's concurrentIngestionJobs at once, and has at most a bounded number waiting",
+        '(429 ingestion_queue_full beyond it).',
       ].join(' '),
       params: idParamsSchema,
       querystring: uploadQuerySchema,
@@ -146,15 +147,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
       resolveContentType(upload.input);
 
       if (request.query.async === true || upload.sizeBytes >= asyncThresholdBytes) {
-        const job = ingestionJobs.enqueue({
-          workspaceId: context.workspaceId,
-          source: upload.input.source,
-          sizeBytes: upload.sizeBytes,
-          run: async () => {
-            const result = await ingestDocument(ingestion, context, upload.input, upload.options);
-            return { documentId: result.document.id, status: result.status, chunkCount: result.chunkCount };
-          },
-        });
+        const job = await ingestionJobs.enqueue(context, upload);
         reply.header('location', `/workspaces/${context.workspaceId}/documents/jobs/${job.id}`);
         return reply.code(202).send({ job });
       }
@@ -168,15 +161,11 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
     config: { access: access.workspace('documents:write') },
     schema: {
       tags,
-      summary: 'The status of a background upload (kept in the server process that accepted it)',
+      summary: 'The status of a background upload: queued, running, succeeded (with the result) or failed (with the error)',
       params: jobParamsSchema,
       response: { 200: ingestionJobSchema },
     },
-    handler: async (request) => {
-      const job = ingestionJobs.get(workspaceContextOf(request).workspaceId, request.params.jobId);
-      if (!job) throw notFound(`Ingestion job ${request.params.jobId} not found in this workspace (or in this server process)`);
-      return job;
-    },
+    handler: async (request) => ingestionJobs.get(workspaceContextOf(request), request.params.jobId),
   });
 
   app.get('/workspaces/:id/documents', {

@@ -46,7 +46,7 @@ export const organizationApiKeyRoutes: RouteModule = async (app, { runtime }) =>
   });
 
   app.delete('/organizations/:id/api-keys/:keyId', {
-    config: { access: access.organization() },
+    config: { access: access.organization(), revokesCredentials: true },
     schema: {
       tags,
       summary: 'Revoke an organization admin key; it stops working on the next request',

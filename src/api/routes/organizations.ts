@@ -65,7 +65,7 @@ export const organizationRoutes: RouteModule = async (app, { runtime }) => {
   });
 
   app.delete('/organizations/:id', {
-    config: { access: access.platformAdmin() },
+    config: { access: access.platformAdmin(), revokesCredentials: true },
     schema: {
       tags,
       summary: 'Delete an organization that has no workspaces left (platform admin)',

@@ -31,7 +31,7 @@ export const searchRoutes: RouteModule = async (app, { runtime }) => {
       tags: ['search'],
       summary: "Search the workspace's documents or knowledge graph",
       description: [
-        "text: per-workspace BM25; vector: exact cosine similarity; hybrid: both, fused by weighted reciprocal rank (hits are chunks).",
+        "text: per-workspace BM25; vector: cosine similarity (exact, or the workspace's own HNSW index when it is large); hybrid: both, fused by weighted, best-score-normalised scores (hits are chunks).",
         'graph: facts of the workspace knowledge graph, by BM25, embedding and the neighbourhood of the entities the query names (no filters, limit ≤ 50).',
         "Scores depend only on this workspace's data.",
       ].join(' '),

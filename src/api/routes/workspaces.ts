@@ -9,7 +9,7 @@ import { deleteWorkspaceQuerySchema, updateWorkspaceBodySchema, workspaceSchema 
 
 const tags = ['workspaces'];
 
-export const workspaceRoutes: RouteModule = async (app, { runtime, ingestionJobs }) => {
+export const workspaceRoutes: RouteModule = async (app, { runtime }) => {
   const { database } = runtime;
 
   app.get('/workspaces/:id', {
@@ -31,10 +31,10 @@ export const workspaceRoutes: RouteModule = async (app, { runtime, ingestionJobs
   });
 
   app.delete('/workspaces/:id', {
-    config: { access: access.workspace('admin') },
+    config: { access: access.workspace('admin'), revokesCredentials: true },
     schema: {
       tags,
-      summary: 'Delete a workspace and all its documents, chunks, graph, agents, sessions and keys (admin; irreversible)',
+      summary: 'Delete a workspace and all its documents, chunks, graph, agents, sessions, keys and ingestion jobs (admin; irreversible)',
       description: 'Pass the workspace slug as `confirm`; a different value answers 422 confirmation_mismatch.',
       params: idParamsSchema,
       querystring: deleteWorkspaceQuerySchema,
@@ -49,10 +49,9 @@ export const workspaceRoutes: RouteModule = async (app, { runtime, ingestionJobs
       // The postgres graph lives in tenant tables that cascade with the workspace row; another
       // backend (Neo4j) keeps the group elsewhere, so the whole group is removed first.
       if (runtime.graphStore.backend !== 'postgres') await runtime.graphStore.clearWorkspaceGraph(context);
-      // Checked again inside the deleting transaction, in case the slug changed meanwhile.
+      // Checked again inside the deleting transaction, in case the slug changed meanwhile. Its
+      // ingestion jobs go with it (a running one finds its lease gone and records nothing).
       await deleteWorkspace(database, context.workspaceId, { confirmSlug: request.query.confirm });
-      // Queued uploads of a deleted workspace have nowhere to go.
-      ingestionJobs.cancelWorkspace(context.workspaceId);
       return reply.code(204).send();
     },
   });

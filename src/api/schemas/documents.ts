@@ -114,14 +114,18 @@ export const ingestionJobSchema = z
     workspaceId: z.uuid(),
     source: z.string(),
     sizeBytes: z.number().int(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    attempts: z.number().int().describe('How often a worker has started it (a crashed worker\'s job is started again)'),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     result: z
       .object({ documentId: z.uuid(), status: z.enum(['created', 'updated', 'unchanged']), chunkCount: z.number().int() })
       .nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .describe('Why it failed; on a queued job, why its last attempt was interrupted (it will be retried)'),
   })
   .meta({ id: 'IngestionJob' });
 

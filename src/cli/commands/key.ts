@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/api-keys.ts';
 import { getWorkspace } from '../../tenancy/workspaces.ts';
 import { formatTable, printResult } from '../output.ts';
-import { runWithRuntime } from '../run-command.ts';
+import { runWithDatabase } from '../run-command.ts';
 
 const scopeHelp = 'comma-separated scopes: chat, search, documents:write, admin';
 
@@ -26,7 +26,7 @@ export function registerKeyCommands(program: Command): void {
     .option('--expires-at <date>', 'ISO 8601 date after which the key stops working')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ workspace: string; name: string; scopes: string; expiresAt?: string; json?: boolean }, []>(
+      runWithDatabase<{ workspace: string; name: string; scopes: string; expiresAt?: string; json?: boolean }, []>(
         async (runtime, options) => {
           const workspace = await getWorkspace(runtime.database, options.workspace);
           const created = await createApiKey(runtime.database, runtime.keyPepper, { workspaceId: workspace.id }, {
@@ -54,7 +54,7 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--workspace <id|slug>', 'the workspace')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ workspace: string; json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ workspace: string; json?: boolean }, []>(async (runtime, options) => {
         const workspace = await getWorkspace(runtime.database, options.workspace);
         const keys = await listApiKeys(runtime.database, { workspaceId: workspace.id });
         printResult(options, keys, () =>
@@ -79,7 +79,7 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--workspace <id|slug>', 'the workspace')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ workspace: string; json?: boolean }, [string]>(async (runtime, options, keyReference) => {
+      runWithDatabase<{ workspace: string; json?: boolean }, [string]>(async (runtime, options, keyReference) => {
         const workspace = await getWorkspace(runtime.database, options.workspace);
         const revoked = await revokeApiKey(runtime.database, { workspaceId: workspace.id }, keyReference);
         printResult(options, revoked, () => `revoked key ${revoked.prefix} (${revoked.id})`);

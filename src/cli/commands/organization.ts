@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createOrganization, listOrganizations } from '../../tenancy/organizations.ts';
 import { formatTable, printResult } from '../output.ts';
-import { runWithRuntime } from '../run-command.ts';
+import { runWithDatabase } from '../run-command.ts';
 
 export function registerOrganizationCommands(program: Command): void {
   const organization = program.command('org').description('manage organizations');
@@ -14,7 +14,7 @@ export function registerOrganizationCommands(program: Command): void {
     .option('--slug <slug>', 'URL-safe identifier (default: derived from the name)')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ name: string; slug?: string; json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ name: string; slug?: string; json?: boolean }, []>(async (runtime, options) => {
         const created = await createOrganization(runtime.database, { name: options.name, slug: options.slug });
         printResult(options, created, () => `created organization ${created.slug} (${created.id})`);
       }),
@@ -25,7 +25,7 @@ export function registerOrganizationCommands(program: Command): void {
     .description('list organizations')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ json?: boolean }, []>(async (runtime, options) => {
         const organizations = await listOrganizations(runtime.database);
         printResult(options, organizations, () =>
           formatTable(

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createWorkspace, listWorkspaces } from '../../tenancy/workspaces.ts';
 import { formatTable, printResult } from '../output.ts';
-import { runWithRuntime } from '../run-command.ts';
+import { runWithDatabase } from '../run-command.ts';
 
 export function registerWorkspaceCommands(program: Command): void {
   const workspace = program.command('workspace').description('manage workspaces');
@@ -15,7 +15,7 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--slug <slug>', 'URL-safe identifier, unique in the organization (default: derived from the name)')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ org: string; name: string; slug?: string; json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ org: string; name: string; slug?: string; json?: boolean }, []>(async (runtime, options) => {
         const created = await createWorkspace(runtime.database, { organization: options.org, name: options.name, slug: options.slug });
         printResult(options, created, () => `created workspace ${created.slug} (${created.id})`);
       }),
@@ -27,7 +27,7 @@ export function registerWorkspaceCommands(program: Command): void {
     .requiredOption('--org <id|slug>', 'the organization')
     .option('--json', 'print JSON')
     .action(
-      runWithRuntime<{ org: string; json?: boolean }, []>(async (runtime, options) => {
+      runWithDatabase<{ org: string; json?: boolean }, []>(async (runtime, options) => {
         const workspaces = await listWorkspaces(runtime.database, options.org);
         printResult(options, workspaces, () =>
           formatTable(

@@ -2,6 +2,9 @@
 // Extraction is batched per document (one call covers all its chunks), never per sentence.
 import type { EntityType } from '../model.ts';
 
+/** The offline (compromise) extractor's name; here, so naming it does not load compromise. */
+export const offlineExtractorName = 'offline-compromise';
+
 export interface ExtractionInput {
   documentTitle: string;
   /** The document's chunks in order; `key` identifies the episode each becomes. */

@@ -4,7 +4,7 @@
 import type { EntityType } from '../model.ts';
 import { normalizeEntityName } from '../names.ts';
 import { readClauses, type ClauseFact, type VerbGroup } from './clauses.ts';
-import type { ExtractedEntity, ExtractedFact, ExtractionInput, ExtractionResult, GraphExtractor } from './extractor.ts';
+import { offlineExtractorName, type ExtractedEntity, type ExtractedFact, type ExtractionInput, type ExtractionResult, type GraphExtractor } from './extractor.ts';
 import { collectCasing, findNameMentions, findReferenceAt, type Mention } from './mentions.ts';
 import { analyzeSentences, hasAnyTag, type Sentence } from './sentence-tokens.ts';
 import { findDates } from './temporal-expressions.ts';
@@ -227,7 +227,7 @@ function finish(entities: DocumentEntities, facts: FactDraft[]): ExtractionResul
   return { entities: [...merged.values()], facts: extractedFacts };
 }
 
-export const offlineExtractorName = 'offline-compromise';
+export { offlineExtractorName };
 
 /** The offline extractor on the calling thread (the server runs it on worker threads: graph-services.ts). */
 export function createOfflineExtractor(): GraphExtractor {

@@ -2,12 +2,13 @@
 // group_id, every statement built by groupScopedCypher (cypher-statements.ts) and run through
 // `runScoped`, which accepts nothing else. Similarity and BM25 are computed exactly within the group.
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
-import { notReady } from '../../errors.ts';
+import { graphUnavailable } from '../../errors.ts';
 import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { requireGraphGroup } from '../graph-group.ts';
 import type { DocumentGraphWrite, GraphStore, RemovalResult, Traversal } from '../graph-store.ts';
 import type { EntityRecord, EntityType, EntityView, FactRecord, FactView } from '../model.ts';
-import { analyzeTerms, bm25Score } from '../text-terms.ts';
+import { bm25Score } from '../../search/text-analysis.ts';
+import { analyzeTerms } from '../text-terms.ts';
 import { cypherStatements } from './cypher-statements.ts';
 import { isGroupScopedStatement, type GroupScopedStatement } from './group-scoped-cypher.ts';
 import { schemaStatements } from './neo4j-schema.ts';
@@ -32,6 +33,10 @@ type Row = Record<string, unknown>;
 export function openNeo4jDriver(connection: Neo4jConnection): Driver {
   return neo4j.driver(connection.uri, neo4j.auth.basic(connection.username, connection.password ?? ''), {
     disableLosslessIntegers: true,
+    // An unreachable Neo4j is reported within seconds (chat then answers from search alone),
+    // not after the driver's default 30 s of retries.
+    connectionTimeout: 5_000,
+    maxTransactionRetryTime: 5_000,
   });
 }
 
@@ -120,7 +125,7 @@ export function createNeo4jGraphStore(options: Neo4jGraphStoreOptions): GraphSto
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       if (code === 'ServiceUnavailable' || code === 'SessionExpired') {
-        throw notReady(`The Neo4j graph store is unavailable: ${(error as Error).message}`);
+        throw graphUnavailable(`The Neo4j graph store is unavailable: ${(error as Error).message}`);
       }
       throw error;
     } finally {

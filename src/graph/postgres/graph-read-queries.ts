@@ -5,6 +5,10 @@ import type { EntityCandidateQuery, EntityCandidates, SearchCandidateQuery, Sear
 import type { EntityRecord, EntityView, FactView, StoredFact } from '../model.ts';
 import { loadFactViews, orderLike } from './fact-views.ts';
 import { entityColumns, factColumns, toEntityRecord, toEntityView, toFactRecord, toVectorLiteral, type EntityRow, type FactRow } from './rows.ts';
+import { bm25Parameters } from '../../search/text-analysis.ts';
+
+// Numbers from the text-analysis module, written into the SQL text as the same literals as before.
+const { k1, b } = bm25Parameters;
 
 export async function findEntityCandidates(
   transaction: Queryable,
@@ -62,7 +66,7 @@ export async function findFactsTouching(transaction: Queryable, workspaceId: str
 }
 
 /**
- * BM25 (k1 1.2, b 0.75, query-term frequency counted) over the workspace's facts. The CTEs are
+ * BM25 (bm25Parameters of the text-analysis module, query-term frequency counted) over the workspace's facts. The CTEs are
  * materialised so the plan does not depend on table statistics: PGlite has no autovacuum, so a
  * freshly filled table keeps its empty-table estimates, and an inlined aggregate was re-run per row.
  */
@@ -89,8 +93,8 @@ async function factsByText(transaction: Queryable, workspaceId: string, query: S
        SELECT p.fact_id,
               sum(p.query_frequency
                   * ln(1 + (c.fact_count - s.document_frequency + 0.5) / (s.document_frequency + 0.5))
-                  * p.term_frequency * 2.2
-                  / (p.term_frequency + 1.2 * (0.25 + 0.75 * f.term_count / greatest(c.average_length, 1)))) AS score
+                  * p.term_frequency * ${k1 + 1}
+                  / (p.term_frequency + ${k1} * (${1 - b} + ${b} * f.term_count / greatest(c.average_length, 1)))) AS score
        FROM postings p
        JOIN term_statistics s ON s.lexeme = p.lexeme
        JOIN graph_facts f ON f.workspace_id = $1 AND f.id = p.fact_id

@@ -49,6 +49,8 @@ export async function ensureDeploymentEmbedder(database: Database, embedder: Emb
     // The dimension is an integer we validated, not input text: safe to place in DDL.
     const dimensions = Math.trunc(embedder.dimensions);
     await transaction.query(`ALTER TABLE chunks ALTER COLUMN embedding TYPE vector(${dimensions})`);
+    // The type change resets the column's storage: store vectors in the rows again (sql/200_search_speed.sql).
+    await transaction.query('CALL ragspace_store_vectors_in_rows()');
     await transaction.query('INSERT INTO deployment_settings (key, value) VALUES ($1, $2)', [
       settingKey,
       { name: embedder.name, dimensions } satisfies RecordedEmbedder,

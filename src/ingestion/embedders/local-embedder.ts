@@ -6,7 +6,7 @@
 // synonyms. Same text, same vector, on every machine.
 import { stemmer } from 'stemmer';
 import type { Embedder } from './embedder.ts';
-import { englishStopWords } from './stop-words.ts';
+import { englishStopWords } from '../../search/text-analysis.ts';
 
 export const localEmbedderName = 'local:hashing-v1';
 export const defaultLocalDimensions = 1024;

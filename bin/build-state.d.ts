@@ -1,0 +1,2 @@
+export const compiledEntry: URL;
+export function buildState(): 'missing' | 'stale' | 'current';
