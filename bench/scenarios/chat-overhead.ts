@@ -3,9 +3,8 @@
 // makes one tool call (hybrid_search) and then answers, so the overhead covers auth, session and
 // history, two model round trips' plumbing, the search itself and persistence.
 import { keyValueReport, percentile, round, sized, withBenchDatabase, type BenchScenario } from '../scenario.ts';
-import { createParser } from 'eventsource-parser';
 import type { Database } from '../../src/db/database.ts';
-import { openChatBenchApp } from '../fixtures/chat-app.ts';
+import { firstTextAfter, openChatBenchApp } from '../fixtures/chat-app.ts';
 
 export interface ChatOverheadResult {
   scenario: 'chat-overhead';
@@ -19,23 +18,6 @@ export interface ChatOverheadResult {
   serverOverheadMs: { p50: number; p99: number };
   /** A non-streaming turn end to end, for comparison. */
   wholeTurnMs: { p50: number };
-}
-
-async function firstTokenAfter(response: Response, started: number): Promise<number> {
-  let firstToken = 0;
-  const parser = createParser({
-    onEvent: (event) => {
-      if (event.event === 'token' && firstToken === 0) firstToken = performance.now() - started;
-    },
-  });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parser.feed(decoder.decode(value, { stream: true }));
-  }
-  return firstToken;
 }
 
 export async function runChatOverheadBenchmark(options: { database: Database; turns?: number; log?: (message: string) => void }): Promise<ChatOverheadResult> {
@@ -52,7 +34,7 @@ export async function runChatOverheadBenchmark(options: { database: Database; tu
       const requestsBefore = model.requests.length;
       const started = performance.now();
       const response = await fetch(url, { method: 'POST', headers: bench.headers, body: JSON.stringify({ message: 'How long can I return product 12?', stream: true }) });
-      const firstToken = await firstTokenAfter(response, started);
+      const firstToken = await firstTextAfter(response, started, (event) => event.event === 'token');
       const modelTime = model.requests.slice(requestsBefore).reduce((total, request) => total + request.firstByteMs, 0);
       bench.scriptTurn();
       const wholeStarted = performance.now();

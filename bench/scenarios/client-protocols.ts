@@ -1,11 +1,10 @@
 // What the client protocols cost over ragspace's own routes, measured side by side in one run:
 // the OpenAI-compatible /v1/chat/completions against /workspaces/:id/chat (a turn with one
 // hybrid_search tool call, a local model that answers at once; whole JSON turns, and time to the
-// first token of a stream), and an MCP tools/call of hybrid_search (stateless: a server is built
-// per request) against POST /workspaces/:id/search. Requests alternate, so load affects both alike.
-import { createParser } from 'eventsource-parser';
+// first token of a stream), and an MCP tools/call of hybrid_search (stateless: a small server is
+// built per request around tools built once) against POST /workspaces/:id/search. Requests alternate, so load affects both alike.
 import type { Database } from '../../src/db/database.ts';
-import { openChatBenchApp } from '../fixtures/chat-app.ts';
+import { firstTextAfter, openChatBenchApp } from '../fixtures/chat-app.ts';
 import { percentile, round, sized, withBenchDatabase, type BenchScenario, type ScenarioReport } from '../scenario.ts';
 
 const question = 'How long can I return product 12?';
@@ -14,24 +13,6 @@ interface Pair {
   measure: string;
   native: number[];
   client: number[];
-}
-
-/** Milliseconds until the first event whose data carries answer text, and the whole stream read. */
-async function firstTextAfter(response: Response, started: number, hasText: (event: { event?: string; data: string }) => boolean): Promise<number> {
-  let first = 0;
-  const parser = createParser({
-    onEvent: (event) => {
-      if (first === 0 && hasText(event)) first = performance.now() - started;
-    },
-  });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parser.feed(decoder.decode(value, { stream: true }));
-  }
-  return first;
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {

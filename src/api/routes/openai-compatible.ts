@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { agentModelName } from '../../agent/chat-model.ts';
-import { runChatTurn, type ChatDependencies, type ChatRequest } from '../../agent/chat-service.ts';
+import type { ChatDependencies, ChatRequest } from '../../agent/chat-service.ts';
 import type { Database } from '../../db/database.ts';
 import { isUuid } from '../../db/workspace-scope.ts';
 import { modelNotFound, RagspaceError, routeNotFound, validationError } from '../../errors.ts';
@@ -23,6 +23,7 @@ import {
   usageChunk,
 } from '../openai-wire-format.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
+import { loadChatService } from '../load-chat-service.ts';
 import { clientErrorOf } from '../plugins/errors.ts';
 import type { RouteModule } from '../route-module.ts';
 import { chatCompletionBodySchema, chatCompletionSchema, modelListSchema, openAiErrorSchema, type ChatCompletionBody } from '../schemas/openai.ts';
@@ -118,6 +119,7 @@ export const openAiCompatibleRoutes: RouteModule = async (app, { runtime }) => {
           const agent = await agentNamed(database, context, body.model);
           const chatRequest: ChatRequest = { message: question, agentId: agent.id, sessionId, history };
           const identity = newCompletionIdentity(body.model);
+          const { runChatTurn } = await loadChatService();
 
           if (body.stream !== true) {
             const turn = await runChatTurn(dependencies, context, chatRequest);
