@@ -10,6 +10,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
 import { startIngestionJobs, type IngestionJobOptions } from '../jobs/ingestion-worker.ts';
+import { packageVersion } from '../version.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
 import { clientErrorHandler, errorHandlingPlugin, frameworkErrorHandler, maximumPathParameterLength } from './plugins/errors.ts';
 import { docsPrefix, openApiPlugin } from './plugins/openapi.ts';
@@ -39,10 +40,6 @@ export interface AppOptions {
   asyncUploadThresholdBytes?: number;
   /** Version shown in the OpenAPI document (default: package.json's). */
   version?: string;
-}
-
-function packageVersion(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
 const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
