@@ -3,7 +3,6 @@
 // are fastify-plugin plugins with names and declared dependencies, registered on the root
 // instance before any route file, so every route inherits their hooks.
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
