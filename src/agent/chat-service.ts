@@ -12,7 +12,7 @@ import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { chatRequestSchema, type ChatRequest } from './chat-request.ts';
 import { zeroUsage, type AgentEventSink, type AgentTurnResult, type TokenUsage } from './agent-events.ts';
 import { beginTurn, finishTurn, type TurnStart } from './chat-turn-transactions.ts';
-import { describeModelFailure } from './model-failure.ts';
+import { describeModelFailure } from '../models/model-failure.ts';
 import { runExtractiveTurn } from './run-extractive-turn.ts';
 import { runLlmTurn } from './run-llm-turn.ts';
 import type { NewMessage, Session } from './sessions.ts';

@@ -17,7 +17,17 @@ import { insertUsageEvents, type UsageEvent } from '../tenancy/usage.ts';
 import { estimateTokens } from '../tenancy/usage-scope.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { chooseChatModel, type ChatModelChoice } from './chat-model.ts';
-import { findSession, insertMessages, insertSession, lastMessageRole, readHistory, type NewMessage, type Session } from './sessions.ts';
+import {
+  findSession,
+  insertMessages,
+  insertSession,
+  lastMessageRole,
+  readHistory,
+  recentWithinBudget,
+  type ConversationMessage,
+  type NewMessage,
+  type Session,
+} from './sessions.ts';
 
 const citationInstruction =
   'Passages returned by tools are numbered like [1]. Cite every statement with the number of the passage it comes from.';
@@ -42,7 +52,7 @@ export interface TurnSettings {
   leaseSeconds: number;
 }
 
-function buildMessages(agent: Agent, history: Array<{ role: 'user' | 'assistant'; content: string }>, message: string): BaseMessage[] {
+function buildMessages(agent: Agent, history: ConversationMessage[], message: string): BaseMessage[] {
   return [
     new SystemMessage(`${agent.systemPrompt}\n\n${citationInstruction}`),
     ...history.map((entry) => (entry.role === 'user' ? new HumanMessage(entry.content) : new AIMessage(entry.content))),
@@ -58,7 +68,7 @@ function promptTokens(messages: BaseMessage[]): number {
 export function beginTurn(
   dependencies: { config: Config; database: Database },
   context: WorkspaceContext,
-  request: { message: string; agentId?: string; sessionId?: string },
+  request: { message: string; agentId?: string; sessionId?: string; history?: ConversationMessage[] },
   settings: TurnSettings,
 ): Promise<TurnStart> {
   const { config } = dependencies;
@@ -78,7 +88,9 @@ export function beginTurn(
         await insertMessages(transaction, context, session.id, [{ role: 'assistant', content: '', status: 'failed', error: abandonedTurnError }]);
       }
     }
-    const history = await readHistory(transaction, context, session.id, config.chat.historyTokenBudget);
+    // A client that keeps the conversation (the OpenAI-compatible API) sends it; else the session's.
+    const budget = config.chat.historyTokenBudget;
+    const history = request.history ? recentWithinBudget(request.history, budget) : await readHistory(transaction, context, session.id, budget);
     await insertMessages(transaction, context, session.id, [{ role: 'user', content: request.message }]);
     const choice = chooseChatModel(config, agent);
     const messages = buildMessages(agent, history, request.message);

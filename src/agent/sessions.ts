@@ -150,21 +150,30 @@ export async function lastMessageRole(transaction: Queryable, context: Workspace
   return rows[0]?.role ?? null;
 }
 
-export type HistoryEntry = { role: 'user' | 'assistant'; content: string };
+/** One earlier message of a conversation, as the model reads it. */
+export interface ConversationMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** The most recent of `messages` (oldest first) whose estimated tokens fit in `tokenBudget`, oldest first. */
+export function recentWithinBudget(messages: readonly ConversationMessage[], tokenBudget: number): ConversationMessage[] {
+  const kept: ConversationMessage[] = [];
+  let used = 0;
+  for (let index = messages.length - 1; index >= 0; index -= 1) {
+    used += estimateTokens(messages[index]!.content);
+    if (used > tokenBudget) break;
+    kept.push(messages[index]!);
+  }
+  return kept.reverse();
+}
 
 /** The most recent user/assistant exchanges that fit in `tokenBudget`, oldest first, in an open transaction. */
-export async function readHistory(transaction: Queryable, context: WorkspaceContext, sessionId: string, tokenBudget: number): Promise<HistoryEntry[]> {
-  const { rows: messages } = await transaction.query<HistoryEntry>(
+export async function readHistory(transaction: Queryable, context: WorkspaceContext, sessionId: string, tokenBudget: number): Promise<ConversationMessage[]> {
+  const { rows: newestFirst } = await transaction.query<ConversationMessage>(
     `SELECT role, content FROM messages WHERE workspace_id = $1 AND session_id = $2 AND content <> ''
      ORDER BY sequence DESC LIMIT 200`,
     [context.workspaceId, sessionId],
   );
-  const kept: HistoryEntry[] = [];
-  let used = 0;
-  for (const message of messages) {
-    used += estimateTokens(message.content);
-    if (used > tokenBudget) break;
-    kept.push(message);
-  }
-  return kept.reverse();
+  return recentWithinBudget(newestFirst.reverse(), tokenBudget);
 }

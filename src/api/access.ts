@@ -22,7 +22,12 @@ export type RouteAccess =
    * The workspace in path parameter `id`: a key of that workspace holding one of `scopes` (admin holds
    * them all; an empty list means any scope), that workspace's organization admin, or the platform admin.
    */
-  | { kind: 'workspace'; scopes: readonly ApiKeyScope[] };
+  | { kind: 'workspace'; scopes: readonly ApiKeyScope[] }
+  /**
+   * The workspace of the presented key, for routes with no workspace in their path (the
+   * OpenAI-compatible /v1 API): only a workspace key holding one of `scopes` (admin holds them all).
+   */
+  | { kind: 'key_workspace'; scopes: readonly ApiKeyScope[] };
 
 /** Constructors for route `config.access`. */
 export const access = {
@@ -31,6 +36,7 @@ export const access = {
   metrics: (): RouteAccess => ({ kind: 'metrics' }),
   organization: (): RouteAccess => ({ kind: 'organization' }),
   workspace: (...scopes: ApiKeyScope[]): RouteAccess => ({ kind: 'workspace', scopes }),
+  keyWorkspace: (...scopes: ApiKeyScope[]): RouteAccess => ({ kind: 'key_workspace', scopes }),
 };
 
 /** The workspace facts an admin's request needs; read from the control plane. */
@@ -126,6 +132,11 @@ export async function authorize(input: AuthorizationInput): Promise<WorkspaceCon
         return null;
       }
       throw forbidden(`This route needs ${describeAccess(accessRule)}`);
+    case 'key_workspace':
+      if (principal.kind !== 'workspace_key') {
+        throw forbidden('This route needs a workspace API key (rsk_…): the key chooses the workspace');
+      }
+      return workspaceKeyContext(principal, principal.workspaceId, accessRule.scopes, customerId);
     case 'workspace': {
       if (principal.kind === 'workspace_key') return workspaceKeyContext(principal, pathId, accessRule.scopes, customerId);
       const workspace = isUuid(pathId) ? await input.findWorkspace(pathId.toLowerCase()) : null;

@@ -3,7 +3,6 @@
 // OpenAPI) are fastify-plugin plugins with names and declared dependencies, registered on the root
 // instance before any route file, so every route inherits their hooks.
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -12,6 +11,7 @@ import type { Runtime } from '../runtime.ts';
 import { startIngestionJobs, type IngestionJobOptions } from '../jobs/ingestion-worker.ts';
 import { systemClock, type Clock } from '../tenancy/clock.ts';
 import { createUsageRecorder } from '../tenancy/usage.ts';
+import { packageVersion } from '../version.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
 import { clientErrorHandler, errorHandlingPlugin, frameworkErrorHandler, maximumPathParameterLength } from './plugins/errors.ts';
 import { meteringPlugin, type ApiMetering } from './plugins/metering.ts';
@@ -44,10 +44,6 @@ export interface AppOptions {
   version?: string;
   /** Quotas and usage accounting; false turns both off, `quotas: false` the quotas only (benchmark baselines). `clock` moves time in tests. */
   metering?: false | { clock?: Clock; quotas?: boolean };
-}
-
-function packageVersion(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
 const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -6,6 +6,7 @@ import { registerEvalCommand } from './commands/eval.ts';
 import { registerIngestCommand } from './commands/ingest.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerKeyCommands } from './commands/key.ts';
+import { registerMcpCommand } from './commands/mcp.ts';
 import { registerOrganizationCommands } from './commands/organization.ts';
 import { registerPlanCommands } from './commands/plan.ts';
 import { registerPlatformKeyCommands } from './commands/platform-key.ts';
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   registerChatCommand(program);
   registerUsageCommand(program);
   registerAuditCommand(program);
+  registerMcpCommand(program);
   return program;
 }

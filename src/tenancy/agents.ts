@@ -10,6 +10,7 @@ import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 export const agentToolNames = [
   'vector_search',
   'hybrid_search',
+  'text_search',
   'graph_search',
   'get_document',
   'list_documents',
@@ -125,6 +126,9 @@ export async function findDefaultAgent(transaction: Queryable, workspaceId: stri
   return rows[0];
 }
 
+export function getDefaultAgent(database: Database, scope: WorkspaceScope): Promise<Agent> {
+  return withWorkspace(database, scope, (transaction) => findDefaultAgent(transaction, scope.workspaceId));
+}
 
 export function listAgents(database: Database, scope: WorkspaceScope): Promise<Agent[]> {
   return withWorkspace(database, scope, async (transaction) => {

@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { withWorkspace } from '../../src/db/workspace-scope.ts';
 import { notFound } from '../../src/errors.ts';
-import { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } from '../../src/graph/extraction/llm-extraction.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLlmContradictionJudge, createLlmExtractor } from '../../src/graph/extraction/llm-extraction.ts';
 import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
 import { ingestDocument } from '../../src/ingestion/documents.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
+import { createChatModel } from '../../src/models/model-provider.ts';
 import { createUsageRecorder, type UsageEvent } from '../../src/tenancy/usage.ts';
 import { estimateTokens, meterEmbeddings, meterOperation } from '../../src/tenancy/usage-scope.ts';
 import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
@@ -70,12 +72,13 @@ describe('usage recording', () => {
   it('bills the embedding and LLM extraction calls an ingestion makes to its workspace, with the outcome', async () => {
     const tenant = await createTestTenant(database);
     const embedder = meterEmbeddings(createLocalEmbedder({ dimensions: 32 }));
-    const model = createGraphChatModel({ model: 'extraction-model', baseUrl: server.url, maxRetries: 0 });
+    const config = loadConfig({ OPENAI_BASE_URL: server.url, CHAT_MODEL: 'extraction-model', CHAT_MAX_RETRIES: '0' });
+    const model = { model: () => createChatModel(config), modelName: 'extraction-model', timeoutMs: config.chat.timeoutMs };
     const indexer = createGraphIndexer({
       store: createPostgresGraphStore(database),
       embedder,
-      extractor: createLlmExtractor({ model, modelName: 'extraction-model' }),
-      contradictionJudge: createLlmContradictionJudge({ model, modelName: 'extraction-model' }),
+      extractor: createLlmExtractor(model),
+      contradictionJudge: createLlmContradictionJudge(model),
     });
     const events: UsageEvent[] = [];
     const content = '# Lockers\n\nLockers are emptied every Friday.';

@@ -76,7 +76,7 @@ function customerIdOf(request: FastifyRequest): string | null {
 /** The request's WorkspaceContext; only workspace routes have one. */
 export function workspaceContextOf(request: FastifyRequest): WorkspaceContext {
   if (!request.workspaceContext) {
-    throw new Error(`${request.method} ${request.routeOptions.url} has no WorkspaceContext: declare access.workspace(...)`);
+    throw new Error(`${request.method} ${request.routeOptions.url} has no WorkspaceContext: declare access.workspace(...) or access.keyWorkspace(...)`);
   }
   return request.workspaceContext;
 }

@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { withWorkspace } from '../../db/workspace-scope.ts';
+import type { ChatMetering } from '../../agent/chat-service.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { Clock } from '../../tenancy/clock.ts';
 import { readPriceFile, setPrices } from '../../tenancy/prices.ts';
@@ -37,6 +38,11 @@ export interface MeteringPluginOptions {
 /** Whether the request's credential is bound by quotas (see the top of this file). */
 export function quotasApply(metering: ApiMetering, request: FastifyRequest): boolean {
   return metering.quotas && request.principal !== null && request.principal.kind !== 'platform_admin';
+}
+
+/** How a chat turn that this request runs is metered (runChatTurn's ChatDependencies.metering). */
+export function chatMeteringOf(metering: ApiMetering, request: FastifyRequest): ChatMetering {
+  return { enforceQuotas: quotasApply(metering, request), recordUsage: metering.usage !== null, clock: metering.clock, requestId: request.id };
 }
 
 /**

@@ -1,25 +1,17 @@
 // POST /workspaces/:id/chat: one turn with the workspace's agent, as JSON or as Server-Sent Events.
-import type { ChatDependencies, ChatTurn } from '../../agent/chat-service.ts';
+import type { ChatDependencies } from '../../agent/chat-service.ts';
 import { RagspaceError } from '../../errors.ts';
-import { countTokens } from '../../observability/metrics.ts';
 import { withCustomer } from '../../tenancy/workspace-context.ts';
 import { access } from '../access.ts';
 import { citationToWire, chatTurnToWire, usageToWire } from '../chat-wire-format.ts';
+import { loadChatService } from '../load-chat-service.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
 import { errorBody } from '../plugins/errors.ts';
-import { quotasApply } from '../plugins/metering.ts';
+import { chatMeteringOf } from '../plugins/metering.ts';
 import type { RouteModule } from '../route-module.ts';
 import { chatBodySchema, chatResponseSchema } from '../schemas/chat.ts';
 import { idParamsSchema } from '../schemas/common.ts';
 import { openEventStream, wantsEventStream, type EventStream } from '../server-sent-events.ts';
-
-/** The turn's model tokens, for /metrics. */
-function countTurnTokens(workspaceId: string, turn: ChatTurn): ChatTurn {
-  countTokens({ workspaceId, model: turn.model, input: turn.usage.inputTokens, output: turn.usage.outputTokens });
-  return turn;
-}
-// The agent (LangChain and the OpenAI SDK, some 1,500 modules) loads with the first chat turn, not at start-up.
-const loadChatService = () => import('../../agent/chat-service.ts');
 
 export const chatRoutes: RouteModule = async (app, { runtime, metering }) => {
   const shared = {
@@ -47,12 +39,12 @@ export const chatRoutes: RouteModule = async (app, { runtime, metering }) => {
       const chatRequest = { message: body.message, agentId: body.agent_id, sessionId: body.session_id };
       const dependencies: ChatDependencies = {
         ...shared,
-        metering: { enforceQuotas: quotasApply(metering, request), recordUsage: metering.usage !== null, clock: metering.clock, requestId: request.id },
+        metering: chatMeteringOf(metering, request),
       };
       const { runChatTurn } = await loadChatService();
 
       if (!wantsEventStream(request, body.stream)) {
-        return chatTurnToWire(countTurnTokens(context.workspaceId, await runChatTurn(dependencies, context, chatRequest)));
+        return chatTurnToWire(await runChatTurn(dependencies, context, chatRequest));
       }
 
       // The stream opens once the session is known, so a bad agent or session id is still a plain 404.
@@ -71,7 +63,6 @@ export const chatRoutes: RouteModule = async (app, { runtime, metering }) => {
             else stream?.send('tool_result', { id: event.id, name: event.name, summary: event.summary, ...(event.error ? { error: event.error } : {}) });
           },
         });
-        countTurnTokens(context.workspaceId, turn);
         stream?.send('citations', { citations: turn.citations.map(citationToWire) });
         stream?.send('usage', { ...usageToWire(turn.usage), model: turn.model });
         stream?.send('done', { session_id: turn.sessionId, message: turn.answer });

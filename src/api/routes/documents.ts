@@ -32,9 +32,22 @@ import {
 
 const tags = ['documents'];
 
+// Strict base64 (Buffer.from would silently skip stray characters and store a damaged file).
+const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeBase64Content(content: string): Buffer {
+  const compact = content.replace(/\s+/g, '');
+  if (!base64Pattern.test(compact)) {
+    throw validationError('content is not valid base64', [{ path: 'body.content', message: 'must be base64 when contentEncoding is "base64"' }]);
+  }
+  return Buffer.from(compact, 'base64');
+}
+
 function fromJson(body: unknown): Upload {
-  const { chunkSize, chunkOverlap, graph, ...document } = parseInput(jsonDocumentBodySchema, body);
-  return { input: document, options: { chunkSize, chunkOverlap, graph }, sizeBytes: Buffer.byteLength(document.content) };
+  const { chunkSize, chunkOverlap, graph, contentEncoding, ...document } = parseInput(jsonDocumentBodySchema, body);
+  const content = contentEncoding === 'base64' ? decodeBase64Content(document.content) : document.content;
+  const sizeBytes = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+  return { input: { ...document, content }, options: { chunkSize, chunkOverlap, graph }, sizeBytes };
 }
 
 /** The multipart parser (busboy) reports a missing boundary or a truncated body as a plain Error with no code. */

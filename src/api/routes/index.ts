@@ -8,6 +8,8 @@ import { chatRoutes } from './chat.ts';
 import { documentRoutes } from './documents.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
+import { mcpRoutes } from './mcp.ts';
+import { openAiCompatibleRoutes } from './openai-compatible.ts';
 import { organizationApiKeyRoutes } from './organization-api-keys.ts';
 import { organizationRoutes } from './organizations.ts';
 import { planRoutes } from './plans.ts';
@@ -35,6 +37,8 @@ export const coreRoutes: readonly RouteModule[] = [
   searchRoutes,
   chatRoutes,
   sessionRoutes,
+  mcpRoutes,
+  openAiCompatibleRoutes,
   usageRoutes,
   priceRoutes,
 ];
