@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createPgliteInstance } from './pglite-database.ts';
+import { serveWholeMessageSequences } from './pglite-message-sequences.ts';
 
 export interface EmbeddedHostData {
   pgdataDirectory: string;
@@ -28,7 +29,7 @@ async function waitUntilIdle(instance: { isInTransaction(): boolean }, server: P
 }
 
 try {
-  const instance = await createPgliteInstance(pgdataDirectory);
+  const instance = serveWholeMessageSequences(await createPgliteInstance(pgdataDirectory));
   // maxConnections above 1 makes the server multiplex clients, each keeping its transaction.
   const server = new PGLiteSocketServer({ db: instance, path: socketPath, maxConnections: 64 });
   await server.start();
