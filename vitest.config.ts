@@ -17,6 +17,8 @@ const embeddedOrDatabaseFree = [
   'test/ingestion/directory-source.test.ts',
   'test/ingestion/embedders.test.ts',
   'test/ingestion/loaders.test.ts',
+  'test/ingestion/office-loaders.test.ts',
+  'test/models/model-provider.test.ts',
   'test/search/metrics.test.ts',
   'test/search/search-over-socket.test.ts',
 ];

@@ -8,6 +8,20 @@ const optionalString = z
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
 const positiveInteger = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((value) => value === 'true');
+
+/** Whose X-Forwarded-For to believe: nobody (the socket's address), everybody, the nearest N hops, or these addresses/CIDRs. */
+export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean);
+
+const trustProxy = optionalString.transform((value): TrustProxy => {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+});
 
 const environmentSchema = z.object({
   DATABASE_URL: optionalString.pipe(z.url({ message: 'must be a postgres:// URL' }).optional()),
@@ -19,6 +33,13 @@ const environmentSchema = z.object({
   RAGSPACE_ADMIN_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   RAGSPACE_CORS_ORIGINS: optionalString,
   RAGSPACE_BODY_LIMIT_BYTES: positiveInteger(10 * 1024 * 1024),
+  RAGSPACE_TRUST_PROXY: trustProxy,
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional()),
+  RAGSPACE_AUTH_FAILURES_PER_MINUTE: positiveInteger(30),
+  RAGSPACE_SIGNUP: z.enum(['open', 'closed'], { message: 'must be open or closed' }).default('closed'),
+  RAGSPACE_SIGNUPS_PER_HOUR: positiveInteger(5),
+  RAGSPACE_METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  RAGSPACE_METRICS_WORKSPACE_LABELS: flag,
   RAGSPACE_INGESTION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   RAGSPACE_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   RAGSPACE_REQUEST_TIMEOUT_MS: positiveInteger(60_000),
@@ -52,6 +73,16 @@ export interface Config {
   adminKey: string | undefined;
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /** Which proxies' X-Forwarded-For to believe for the client address (rate limits, audit). */
+  trustProxy: TrustProxy;
+  limits: {
+    /** Rate-limit counters live here when set, shared by every server process; in process memory otherwise. */
+    redisUrl: string | undefined;
+    /** Failed authentications one client address may make per minute before it is refused (429). */
+    authenticationFailuresPerMinute: number;
+  };
+  signup: { open: boolean; perAddressPerHour: number };
+  metrics: { token: string | undefined; workspaceLabels: boolean };
   /** Background ingestion: jobs this process runs at once, and how long a claimed job's lease lasts. */
   jobs: { workers: number; leaseSeconds: number };
   /** How long a client may take to send a whole request, and its headers; and how many connections are open at most. */
@@ -101,6 +132,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     adminKey: env.RAGSPACE_ADMIN_KEY,
     corsOrigins: env.RAGSPACE_CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [],
     bodyLimitBytes: env.RAGSPACE_BODY_LIMIT_BYTES,
+    trustProxy: env.RAGSPACE_TRUST_PROXY,
+    limits: { redisUrl: env.REDIS_URL, authenticationFailuresPerMinute: env.RAGSPACE_AUTH_FAILURES_PER_MINUTE },
+    signup: { open: env.RAGSPACE_SIGNUP === 'open', perAddressPerHour: env.RAGSPACE_SIGNUPS_PER_HOUR },
+    metrics: { token: env.RAGSPACE_METRICS_TOKEN, workspaceLabels: env.RAGSPACE_METRICS_WORKSPACE_LABELS },
     // The embedded database runs one statement at a time for everyone: one job at a time there.
     jobs: { workers: env.RAGSPACE_INGESTION_WORKERS ?? (env.DATABASE_URL ? 2 : 1), leaseSeconds: env.RAGSPACE_JOB_LEASE_SECONDS },
     http: {

@@ -7,13 +7,15 @@ export class RagspaceError extends Error {
     readonly statusCode: number,
     message: string,
     readonly details?: unknown,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 function defineError(code: string, statusCode: number) {
-  const create = (message: string, details?: unknown) => new RagspaceError(code, statusCode, message, details);
+  /** `options.cause` keeps the wrapped failure for the log (never sent to the client). */
+  const create = (message: string, details?: unknown, options?: ErrorOptions) => new RagspaceError(code, statusCode, message, details, options);
   return Object.assign(create, { code, statusCode });
 }
 
@@ -31,16 +33,23 @@ export const forbidden = defineError('forbidden', 403);
 export const insufficientScope = defineError('insufficient_scope', 403);
 export const workspaceMismatch = defineError('workspace_mismatch', 403);
 export const organizationMismatch = defineError('organization_mismatch', 403);
+/** The operator suspended the organization (or the workspace): every route refuses its keys; its data is kept. */
+export const organizationSuspended = defineError('organization_suspended', 403);
+export const workspaceSuspended = defineError('workspace_suspended', 403);
 /** A destructive request whose confirmation parameter does not name the thing it destroys. */
 export const confirmationMismatch = defineError('confirmation_mismatch', 422);
 /** No route has this method and path (distinct from a missing resource). */
 export const routeNotFound = defineError('route_not_found', 404);
+/** The path exists but not with this method (e.g. GET on the stateless MCP endpoint). */
+export const methodNotAllowed = defineError('method_not_allowed', 405);
 /** The server is at capacity for CPU work (its worker pool's queue is full); retry later. */
 export const serviceBusy = defineError('service_busy', 503);
 /** A workspace already has as many uploads waiting as it may; retry when some have finished. */
 export const ingestionQueueFull = defineError('ingestion_queue_full', 429);
 export const internalError = defineError('internal_error', 500);
 export const notFound = defineError('not_found', 404);
+/** The OpenAI-compatible API's `model` names no agent of the key's workspace (OpenAI's own code). */
+export const modelNotFound = defineError('model_not_found', 404);
 export const conflict = defineError('conflict', 409);
 export const payloadTooLarge = defineError('payload_too_large', 413);
 export const unsupportedMediaType = defineError('unsupported_media_type', 415);

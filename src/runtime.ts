@@ -44,7 +44,7 @@ export async function openControlRuntime(config: Config, logger: Logger): Promis
 
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const [{ createEmbedder }, { ensureDeploymentEmbedder }, graphServices] = await Promise.all([
-    import('./ingestion/embedders/create-embedder.ts'),
+    import('./models/model-provider.ts'),
     import('./ingestion/embedders/deployment-embedder.ts'),
     import('./graph/graph-services.ts'),
   ]);

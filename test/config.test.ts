@@ -28,4 +28,37 @@ describe('loadConfig', () => {
   it('requires NEO4J_URI for the neo4j graph backend', () => {
     expect(() => loadConfig({ GRAPH_BACKEND: 'neo4j' })).toThrow(/NEO4J_URI/);
   });
+
+  it('reads the limits, sign-up, metrics and proxy settings, off or conservative by default', () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({
+      trustProxy: false,
+      limits: { redisUrl: undefined, authenticationFailuresPerMinute: 30 },
+      signup: { open: false, perAddressPerHour: 5 },
+      metrics: { token: undefined, workspaceLabels: false },
+    });
+    const configured = loadConfig({
+      REDIS_URL: 'redis://cache.internal:6379/2',
+      RAGSPACE_SIGNUP: 'open',
+      RAGSPACE_METRICS_WORKSPACE_LABELS: 'true',
+      RAGSPACE_METRICS_TOKEN: 't'.repeat(32),
+      RAGSPACE_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+    });
+    expect(configured).toMatchObject({
+      trustProxy: ['10.0.0.0/8', '127.0.0.1'],
+      limits: { redisUrl: 'redis://cache.internal:6379/2' },
+      signup: { open: true },
+      metrics: { workspaceLabels: true },
+    });
+    const hops = loadConfig({ RAGSPACE_TRUST_PROXY: '2' }).trustProxy as (address: string, hop: number) => boolean;
+    expect([0, 1, 2].map((hop) => hops('10.0.0.1', hop))).toEqual([true, true, false]);
+  });
+
+  it('refuses bad limits, sign-up and metrics settings by name', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://cache:6379' })).toThrow(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => loadConfig({ RAGSPACE_SIGNUP: 'yes' })).toThrow(/RAGSPACE_SIGNUP: must be open or closed/);
+    expect(() => loadConfig({ RAGSPACE_METRICS_WORKSPACE_LABELS: 'on' })).toThrow(/RAGSPACE_METRICS_WORKSPACE_LABELS: must be true or false/);
+    expect(() => loadConfig({ RAGSPACE_METRICS_TOKEN: 'short' })).toThrow(/RAGSPACE_METRICS_TOKEN: must be at least 32/);
+    expect(() => loadConfig({ RAGSPACE_AUTH_FAILURES_PER_MINUTE: '0' })).toThrow(/RAGSPACE_AUTH_FAILURES_PER_MINUTE/);
+  });
 });

@@ -2,6 +2,7 @@
 // LangChain's PGVectorStore (bench/peers/langchain-pgvector.ts) fed by the same loader, chunker
 // and embedder, one document at a time as a LangChain user would (load, split, addDocuments).
 // Then ragspace ingestion with the offline knowledge graph on.
+import { loadConfig } from '../../src/config.ts';
 import { createGraphExtraction } from '../../src/graph/graph-services.ts';
 import { createGraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
 import { createPostgresGraphStore } from '../../src/graph/postgres/postgres-graph-store.ts';
@@ -21,7 +22,8 @@ import { benchChunking, readCisiText } from '../fixtures/cisi-workspaces.ts';
 import { openLangchainPgvectorPeer } from '../peers/langchain-pgvector.ts';
 import { round, sized, type BenchScenario } from '../scenario.ts';
 
-const noGraphExtractionModel = { apiKey: undefined, baseUrl: undefined, chatModel: undefined };
+// No model configured: the offline graph extraction, as a deployment without an LLM runs it.
+const offlineModels = loadConfig({});
 
 export const scenario: BenchScenario = {
   name: 'ingestion-throughput',
@@ -43,7 +45,7 @@ export const scenario: BenchScenario = {
         return createWorkspaceContext({ organizationId: organization.id, workspaceId: workspace.id });
       };
       const ours = async (workspace: WorkspaceContext, documents: BenchDocument[], graph: boolean) => {
-        const listeners = graph ? [createGraphIndexer({ store: createPostgresGraphStore(database), embedder, ...(await createGraphExtraction({ openai: noGraphExtractionModel })) })] : [];
+        const listeners = graph ? [createGraphIndexer({ store: createPostgresGraphStore(database), embedder, ...(await createGraphExtraction(offlineModels)) })] : [];
         const summary = await runIngestion({ database, embedder, listeners }, workspace, asIngestItems(documents), { ...benchChunking, graph });
         if (summary.failed > 0) throw new Error(summary.results.find((result) => result.error)?.error?.message);
         return { chunks: summary.chunks, seconds: summary.seconds };

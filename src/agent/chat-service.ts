@@ -3,16 +3,16 @@ import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langc
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { withWorkspace } from '../db/workspace-scope.ts';
+import { describeModelFailure } from '../models/model-failure.ts';
 import { getAgent, getDefaultAgent, type Agent } from '../tenancy/agents.ts';
 import { parseInput } from '../tenancy/validation.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import type { AgentEventSink, AgentTurnResult } from './agent-events.ts';
 import { chooseChatModel } from './chat-model.ts';
-import { describeModelFailure } from './model-failure.ts';
 import { runExtractiveTurn } from './run-extractive-turn.ts';
 import { runLlmTurn } from './run-llm-turn.ts';
 import { chatRequestSchema, type ChatRequest } from './chat-request.ts';
-import { appendMessages, createSession, getSession, loadHistory, type Session } from './sessions.ts';
+import { appendMessages, createSession, getSession, loadHistory, recentWithinBudget, type ConversationMessage, type Session } from './sessions.ts';
 import { createAgentTools, type AgentToolDependencies } from './tools/index.ts';
 
 export interface ChatDependencies extends AgentToolDependencies {
@@ -36,7 +36,7 @@ export interface ChatCallbacks {
 const citationInstruction =
   'Passages returned by tools are numbered like [1]. Cite every statement with the number of the passage it comes from.';
 
-function buildMessages(agent: Agent, history: Array<{ role: 'user' | 'assistant'; content: string }>, message: string): BaseMessage[] {
+function buildMessages(agent: Agent, history: ConversationMessage[], message: string): BaseMessage[] {
   return [
     new SystemMessage(`${agent.systemPrompt}\n\n${citationInstruction}`),
     ...history.map((entry) => (entry.role === 'user' ? new HumanMessage(entry.content) : new AIMessage(entry.content))),
@@ -78,7 +78,10 @@ export async function runChatTurn(
     existingSession ??
     (await createSession(dependencies.database, context, { agentId: agent.id, customerId: context.customerId, title: request.message.slice(0, 80) }));
   callbacks.onSession?.(session);
-  const history = await loadHistory(dependencies.database, context, session.id, dependencies.config.chat.historyTokenBudget);
+  const historyBudget = dependencies.config.chat.historyTokenBudget;
+  const history = request.history
+    ? recentWithinBudget(request.history, historyBudget)
+    : await loadHistory(dependencies.database, context, session.id, historyBudget);
   await appendMessages(dependencies.database, context, session.id, [{ role: 'user', content: request.message }]);
 
   let partialAnswer = '';

@@ -1,8 +1,10 @@
 // The tool loop with a real chat model: stream, run the tools it asks for (with the workspace in
 // the RunnableConfig), feed the results back, until it answers or the round budget is spent.
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessageChunk, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import type { Runnable } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
-import type { ChatOpenAI } from '@langchain/openai';
+import { ModelTimeoutError } from '../models/model-failure.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import { zeroUsage, type AgentEventSink, type AgentTurnResult, type TokenUsage, type ToolCallRecord } from './agent-events.ts';
 import { CitationRegistry } from './citations.ts';
@@ -10,7 +12,8 @@ import { agentToolConfig } from './tool-context.ts';
 import { summarizeToolResult } from './tool-summary.ts';
 
 export interface LlmTurnInput {
-  model: ChatOpenAI;
+  /** Builds the chat model (the model provider's, loaded on first use). */
+  model: () => Promise<BaseChatModel>;
   modelName: string;
   tools: StructuredToolInterface[];
   /** System prompt, history and the new user message. */
@@ -37,19 +40,12 @@ function textOf(message: AIMessageChunk): string {
     : message.content.map((part) => (part.type === 'text' && 'text' in part ? String(part.text) : '')).join('');
 }
 
-export class ModelTimeoutError extends Error {
-  override name = 'ModelTimeoutError';
-  constructor(readonly idleMs: number) {
-    super(`The model sent nothing for ${idleMs} ms (timed out)`);
-  }
-}
-
 /**
  * Streams one model reply. The timeout counts silence, not total time: a long answer that keeps
  * streaming is fine, a server that stops sending is cut off (the SDK's own timeout ends at the headers).
  */
 async function streamOnce(
-  model: ReturnType<ChatOpenAI['bindTools']> | ChatOpenAI,
+  model: Runnable<BaseMessage[], AIMessageChunk>,
   messages: BaseMessage[],
   emit: AgentEventSink,
   signal: AbortSignal | undefined,
@@ -81,11 +77,13 @@ async function streamOnce(
 }
 
 export async function runLlmTurn(input: LlmTurnInput): Promise<AgentTurnResult> {
-  const { model, tools, context, emit, signal } = input;
+  const { tools, context, emit, signal } = input;
+  const model = await input.model();
   const registry = new CitationRegistry();
   const toolConfig = agentToolConfig(context, registry, signal);
   const toolsByName = new Map(tools.map((tool) => [tool.name, tool]));
-  const bound = tools.length > 0 ? model.bindTools(tools) : model;
+  if (tools.length > 0 && !model.bindTools) throw new Error(`The chat model ${input.modelName} cannot call tools`);
+  const bound = tools.length > 0 && model.bindTools ? model.bindTools(tools) : model;
   const messages = [...input.messages];
   const usage = zeroUsage();
   const toolCalls: ToolCallRecord[] = [];

@@ -143,27 +143,38 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/** One earlier message of a conversation, as the model reads it. */
+export interface ConversationMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** The most recent of `messages` (oldest first) whose estimated tokens fit in `tokenBudget`, oldest first. */
+export function recentWithinBudget(messages: readonly ConversationMessage[], tokenBudget: number): ConversationMessage[] {
+  const kept: ConversationMessage[] = [];
+  let used = 0;
+  for (let index = messages.length - 1; index >= 0; index -= 1) {
+    used += estimateTokens(messages[index]!.content);
+    if (used > tokenBudget) break;
+    kept.push(messages[index]!);
+  }
+  return kept.reverse();
+}
+
 /** The most recent user/assistant exchanges that fit in `tokenBudget`, oldest first. */
 export async function loadHistory(
   database: Database,
   context: WorkspaceContext,
   sessionId: string,
   tokenBudget: number,
-): Promise<Array<{ role: 'user' | 'assistant'; content: string }>> {
-  const messages = await withWorkspace(database, context, async (transaction) => {
-    const { rows } = await transaction.query<{ role: 'user' | 'assistant'; content: string }>(
+): Promise<ConversationMessage[]> {
+  const newestFirst = await withWorkspace(database, context, async (transaction) => {
+    const { rows } = await transaction.query<ConversationMessage>(
       `SELECT role, content FROM messages WHERE workspace_id = $1 AND session_id = $2 AND content <> ''
        ORDER BY sequence DESC LIMIT 200`,
       [context.workspaceId, sessionId],
     );
     return rows;
   });
-  const kept: typeof messages = [];
-  let used = 0;
-  for (const message of messages) {
-    used += estimateTokens(message.content);
-    if (used > tokenBudget) break;
-    kept.push(message);
-  }
-  return kept.reverse();
+  return recentWithinBudget(newestFirst.reverse(), tokenBudget);
 }

@@ -8,22 +8,35 @@ import type { Principal } from './principal.ts';
 export type RouteAccess =
   /** No key needed (health, readiness, API docs). */
   | { kind: 'public' }
-  /** RAGSPACE_ADMIN_KEY or the embedded bootstrap key. */
-  | { kind: 'platform_admin' }
+  /**
+   * RAGSPACE_ADMIN_KEY or the embedded bootstrap key. With `over: 'workspace'` the path parameter `id`
+   * names a workspace, and a key of another workspace is told workspace_mismatch as on every
+   * /workspaces/:id route (a key of that workspace itself: forbidden).
+   */
+  | { kind: 'platform_admin'; over?: 'workspace' }
+  /** The platform admin, or RAGSPACE_METRICS_TOKEN (a scrape credential that is no principal; GET /metrics). */
+  | { kind: 'metrics' }
   /** The organization in path parameter `id`: the platform admin or that organization's admin keys. */
   | { kind: 'organization' }
   /**
    * The workspace in path parameter `id`: a key of that workspace holding one of `scopes` (admin holds
    * them all; an empty list means any scope), that workspace's organization admin, or the platform admin.
    */
-  | { kind: 'workspace'; scopes: readonly ApiKeyScope[] };
+  | { kind: 'workspace'; scopes: readonly ApiKeyScope[] }
+  /**
+   * The workspace of the presented key, for routes with no workspace in their path (the
+   * OpenAI-compatible /v1 API): only a workspace key holding one of `scopes` (admin holds them all).
+   */
+  | { kind: 'key_workspace'; scopes: readonly ApiKeyScope[] };
 
 /** Constructors for route `config.access`. */
 export const access = {
   public: (): RouteAccess => ({ kind: 'public' }),
-  platformAdmin: (): RouteAccess => ({ kind: 'platform_admin' }),
+  platformAdmin: (over?: 'workspace'): RouteAccess => ({ kind: 'platform_admin', ...(over ? { over } : {}) }),
+  metrics: (): RouteAccess => ({ kind: 'metrics' }),
   organization: (): RouteAccess => ({ kind: 'organization' }),
   workspace: (...scopes: ApiKeyScope[]): RouteAccess => ({ kind: 'workspace', scopes }),
+  keyWorkspace: (...scopes: ApiKeyScope[]): RouteAccess => ({ kind: 'key_workspace', scopes }),
 };
 
 /** The workspace facts an admin's request needs; read from the control plane. */
@@ -40,6 +53,8 @@ function describeAccess(accessRule: RouteAccess): string {
   switch (accessRule.kind) {
     case 'platform_admin':
       return 'the platform admin key';
+    case 'metrics':
+      return 'the platform admin key or the metrics token';
     case 'organization':
       return "the platform admin key or this organization's admin key";
     default:
@@ -71,6 +86,20 @@ function workspaceKeyContext(
   });
 }
 
+/** Throws workspace_mismatch when `pathId` is not a workspace this tenant principal belongs to (as workspace routes do). */
+async function refuseForeignWorkspace(
+  principal: Exclude<Principal, { kind: 'platform_admin' }>,
+  pathId: string,
+  findWorkspace: AuthorizationInput['findWorkspace'],
+): Promise<void> {
+  if (principal.kind === 'workspace_key') {
+    if (pathId.toLowerCase() !== principal.workspaceId.toLowerCase()) throw workspaceMismatch(workspaceMismatchMessage);
+    return;
+  }
+  const workspace = isUuid(pathId) ? await findWorkspace(pathId.toLowerCase()) : null;
+  if (!workspace || workspace.organizationId !== principal.organizationId) throw workspaceMismatch(workspaceMismatchMessage);
+}
+
 export interface AuthorizationInput {
   access: RouteAccess;
   principal: Principal;
@@ -90,6 +119,10 @@ export async function authorize(input: AuthorizationInput): Promise<WorkspaceCon
     case 'public':
       return null;
     case 'platform_admin':
+      if (principal.kind === 'platform_admin') return null;
+      if (accessRule.over === 'workspace') await refuseForeignWorkspace(principal, pathId, input.findWorkspace);
+      throw forbidden(`This route needs ${describeAccess(accessRule)}`);
+    case 'metrics':
       if (principal.kind !== 'platform_admin') throw forbidden(`This route needs ${describeAccess(accessRule)}`);
       return null;
     case 'organization':
@@ -99,6 +132,11 @@ export async function authorize(input: AuthorizationInput): Promise<WorkspaceCon
         return null;
       }
       throw forbidden(`This route needs ${describeAccess(accessRule)}`);
+    case 'key_workspace':
+      if (principal.kind !== 'workspace_key') {
+        throw forbidden('This route needs a workspace API key (rsk_…): the key chooses the workspace');
+      }
+      return workspaceKeyContext(principal, principal.workspaceId, accessRule.scopes, customerId);
     case 'workspace': {
       if (principal.kind === 'workspace_key') return workspaceKeyContext(principal, pathId, accessRule.scopes, customerId);
       const workspace = isUuid(pathId) ? await input.findWorkspace(pathId.toLowerCase()) : null;

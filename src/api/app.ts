@@ -1,28 +1,36 @@
 // The Fastify application. Routes receive the Runtime; nothing here opens databases itself.
-// The cross-cutting plugins (errors, security headers, authentication, OpenAPI) are fastify-plugin
-// plugins with names and declared dependencies, registered on the root instance before any route
-// file, so every route inherits their hooks.
+// The cross-cutting plugins (errors, security headers, metrics, authentication, limits, OpenAPI)
+// are fastify-plugin plugins with names and declared dependencies, registered on the root
+// instance before any route file, so every route inherits their hooks.
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
 import { startIngestionJobs, type IngestionJobOptions } from '../jobs/ingestion-worker.ts';
+import { packageVersion } from '../version.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
 import { clientErrorHandler, errorHandlingPlugin, frameworkErrorHandler, maximumPathParameterLength } from './plugins/errors.ts';
 import { docsPrefix, openApiPlugin } from './plugins/openapi.ts';
+import { limitsPlugin } from './plugins/limits.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
 import { requestInputPlugin } from './plugins/request-input.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
-import { createRateLimiter, defaultRateLimit, type RateLimitOptions } from './rate-limiter.ts';
+import { connectRateLimitRedis, rateLimitPluginOptions } from './rate-limit-store.ts';
 import type { RouteDependencies, RouteModule } from './route-module.ts';
 import { coreRoutes } from './routes/index.ts';
 
 export interface AppOptions {
   /** More route files (optional features, tests), registered after routes/index.ts's with the same hooks. */
   extraRoutes?: readonly RouteModule[];
-  /** Per-credential limit in this process; false turns it off (benchmarks). */
-  rateLimit?: RateLimitOptions | false;
+  /**
+   * Rate limits (plan requests per minute, failed authentications and sign-ups per address);
+   * false turns them all off (benchmarks, tests). Suspension is enforced either way.
+   */
+  rateLimit?: boolean;
+  /** false: no ragspace-limits plugin at all (no suspension, no rate limits): a benchmark's baseline, never a deployment. */
+  tenantLimits?: boolean;
   /** Seconds between last_used_at writes for one key (default 60). */
   lastUsedIntervalSeconds?: number;
   /** Background ingestion (defaults from the config: RAGSPACE_INGESTION_WORKERS, RAGSPACE_JOB_LEASE_SECONDS). */
@@ -33,12 +41,12 @@ export interface AppOptions {
   version?: string;
 }
 
-function packageVersion(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
-
 const incomingRequestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Fastify's "incoming request" line would precede authentication; plugins/authentication.ts logs it once it knows who is calling. */
+class AuthenticatedRequestLog extends LogController {
+  override incomingRequest(): void {}
+}
 // How often Node checks open connections against the request and header timeouts (its default, 30 s,
 // would let a slow client overstay a short timeout by that much).
 const connectionsCheckingIntervalMs = 1_000;
@@ -63,6 +71,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
     // Shutdown answers 503 in the API's error shape (plugins/authentication.ts), not Fastify's.
     return503OnClosing: false,
+    // The client address (rate limits, audit) from X-Forwarded-For only behind proxies the operator names.
+    trustProxy: runtime.config.trustProxy,
+    logController: new AuthenticatedRequestLog(),
   });
   // A JSON API: text/plain bodies are refused with 415 rather than handed to schemas as strings.
   app.removeContentTypeParser('text/plain');
@@ -89,22 +100,32 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // Running jobs finish before the database closes; queued ones wait in it for the next process.
   app.addHook('onClose', async () => ingestionJobs.close());
 
+  const rateLimits = options.rateLimit !== false;
+  const { limits } = runtime.config;
+  const redis = limits.redisUrl && rateLimits ? await connectRateLimitRedis(limits.redisUrl, runtime.logger) : null;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+
   await app.register(errorHandlingPlugin, { bodyLimitBytes: runtime.config.bodyLimitBytes });
   await app.register(requestInputPlugin);
   // Before authentication, so refusals (401, 403, 429) carry security and CORS headers too.
   await app.register(securityHeadersPlugin, { corsOrigins: runtime.config.corsOrigins });
+  // The counters every limiter below keeps (in memory, or in Redis for all processes).
+  await app.register(fastifyRateLimit, rateLimitPluginOptions(redis));
   await app.register(authenticationPlugin, {
     runtime,
-    rateLimiter: options.rateLimit === false ? null : createRateLimiter(options.rateLimit ?? defaultRateLimit),
+    failuresPerMinute: rateLimits ? limits.authenticationFailuresPerMinute : null,
     lastUsedIntervalSeconds: options.lastUsedIntervalSeconds ?? 60,
     publicPrefixes: [docsPrefix],
   });
+  if (options.tenantLimits !== false) await app.register(limitsPlugin, { runtime, rateLimits });
+  await app.register(metricsPlugin, { workspaceLabels: runtime.config.metrics.workspaceLabels });
   await app.register(openApiPlugin, { version: options.version ?? packageVersion() });
 
   const dependencies: RouteDependencies = {
     runtime,
     ingestionJobs,
     asyncUploadThresholdBytes: options.asyncUploadThresholdBytes ?? 512 * 1024,
+    rateLimits,
   };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   for (const routes of [...coreRoutes, ...(options.extraRoutes ?? [])]) await typed.register(routes, dependencies);

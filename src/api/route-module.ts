@@ -11,6 +11,8 @@ export interface RouteDependencies {
   ingestionJobs: IngestionJobService;
   /** Uploads at least this large are ingested by the job queue and answered 202. */
   asyncUploadThresholdBytes: number;
+  /** Whether rate limits apply (false in benchmarks and most tests); routes with their own limit (sign-up) read it. */
+  rateLimits: boolean;
 }
 
 /**

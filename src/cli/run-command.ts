@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { openControlRuntime, openRuntime, type ControlRuntime } from '../runtime.ts';
 import { MigrationError } from '../db/migrations.ts';
 import { EmbeddedDatabaseError } from '../db/embedded-database.ts';
+import { RedisUnavailableError } from '../api/rate-limit-store.ts';
 
 /** Raised by a command to exit non-zero after printing `message`. */
 export class CommandFailure extends Error {
@@ -17,7 +18,7 @@ export class CommandFailure extends Error {
   }
 }
 
-const expectedErrors = [RagspaceError, ConfigError, MigrationError, EmbeddedDatabaseError, CommandFailure];
+const expectedErrors = [RagspaceError, ConfigError, MigrationError, EmbeddedDatabaseError, RedisUnavailableError, CommandFailure];
 
 export function reportError(error: unknown, json: boolean): number {
   const known = expectedErrors.some((type) => error instanceof type);

@@ -1,6 +1,7 @@
-// The embedder the graph needs is the deployment's embedder (src/ingestion/embedders). The graph
-// stores each vector with the embedder's name and only compares vectors of the same embedder.
-import { validationError } from '../errors.ts';
+// The embedder the graph needs is the deployment's embedder (src/models/model-provider.ts). The graph
+// stores each vector with the embedder's name and only compares vectors of the same embedder. An
+// embedder that breaks its promise is an upstream fault (502), not the client's.
+import { upstreamError } from '../errors.ts';
 import type { Embedder } from '../ingestion/embedders/embedder.ts';
 
 export type GraphEmbedder = Embedder;
@@ -10,7 +11,7 @@ export async function embedAll(embedder: GraphEmbedder, texts: string[]): Promis
   if (texts.length === 0) return [];
   const vectors = await embedder.embedDocuments(texts);
   if (vectors.length !== texts.length) {
-    throw validationError(`Embedder ${embedder.name} returned ${vectors.length} vectors for ${texts.length} texts`);
+    throw upstreamError(`Embedder ${embedder.name} returned ${vectors.length} vectors for ${texts.length} texts`);
   }
   for (const vector of vectors) assertDimensions(embedder, vector);
   return vectors;
@@ -18,7 +19,7 @@ export async function embedAll(embedder: GraphEmbedder, texts: string[]): Promis
 
 export function assertDimensions(embedder: GraphEmbedder, vector: number[]): number[] {
   if (vector.length !== embedder.dimensions || vector.some((value) => !Number.isFinite(value))) {
-    throw validationError(
+    throw upstreamError(
       `Embedder ${embedder.name} returned a vector of ${vector.length} dimensions (expected ${embedder.dimensions} finite numbers)`,
     );
   }

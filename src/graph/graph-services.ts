@@ -8,14 +8,13 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { DocumentListener } from '../ingestion/document-events.ts';
+import { chatModelName, createChatModel, llmIsConfigured } from '../models/model-provider.ts';
 import { sharedCpuWorkers } from '../workers/cpu-pool.ts';
 import { offlineExtractorName, type GraphExtractor } from './extraction/extractor.ts';
 import type { GraphEmbedder } from './embedder.ts';
 import type { GraphStore } from './graph-store.ts';
 import type { ContradictionJudge } from './indexing/contradictions.ts';
 import { createPostgresGraphStore } from './postgres/postgres-graph-store.ts';
-
-const defaultExtractionModel = 'gpt-4o-mini';
 
 /** Opens and initialises the configured graph store (neo4j: connects and creates constraints and indexes). */
 export async function openGraphStore(
@@ -48,27 +47,35 @@ function createThreadedOfflineExtractor(): GraphExtractor {
   return { name: offlineExtractorName, extract: (input) => sharedCpuWorkers().extractGraph(input) };
 }
 
-/** The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else offline. */
-export async function createGraphExtraction(config: Pick<Config, 'openai'>): Promise<GraphExtraction> {
-  const { apiKey, baseUrl, chatModel } = config.openai;
-  if (!apiKey && !baseUrl) {
+/**
+ * The LLM path when OPENAI_API_KEY or OPENAI_BASE_URL is set (CHAT_MODEL picks the model), else
+ * offline. The model comes from the model provider: same timeout and retries as the agent's.
+ */
+export async function createGraphExtraction(config: Pick<Config, 'openai' | 'chat'>): Promise<GraphExtraction> {
+  if (!llmIsConfigured(config)) {
     const { createRuleContradictionJudge } = await import('./indexing/contradictions.ts');
     return { extractor: createThreadedOfflineExtractor(), contradictionJudge: createRuleContradictionJudge() };
   }
-  const { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } = await import('./extraction/llm-extraction.ts');
-  const modelName = chatModel ?? defaultExtractionModel;
-  const model = createGraphChatModel({ model: modelName, apiKey, baseUrl });
-  return {
-    extractor: createLlmExtractor({ model, modelName }),
-    contradictionJudge: createLlmContradictionJudge({ model, modelName }),
+  const { createLlmContradictionJudge, createLlmExtractor } = await import('./extraction/llm-extraction.ts');
+  const settings = {
+    modelName: chatModelName(config),
+    timeoutMs: config.chat.timeoutMs,
+    // Built once, on the first document: deterministic settings for extraction.
+    model: once(() => createChatModel(config, { temperature: 0 })),
   };
+  return { extractor: createLlmExtractor(settings), contradictionJudge: createLlmContradictionJudge(settings) };
+}
+
+function once<T>(create: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= create());
 }
 
 /**
  * The document listener that keeps the workspace graphs up to date, with the configured extraction.
  * The indexer and its extraction are loaded when the first document is stored or removed.
  */
-export function createConfiguredGraphIndexer(config: Pick<Config, 'openai'>, store: GraphStore, embedder: GraphEmbedder): DocumentListener {
+export function createConfiguredGraphIndexer(config: Pick<Config, 'openai' | 'chat'>, store: GraphStore, embedder: GraphEmbedder): DocumentListener {
   let indexer: Promise<DocumentListener> | undefined;
   const load = () =>
     (indexer ??= Promise.all([import('./indexing/graph-indexer.ts'), createGraphExtraction(config)]).then(

@@ -1,7 +1,7 @@
 // The knowledge graph's public surface: stores, the document listener, search, and the model types.
 export type { GraphEmbedder } from './embedder.ts';
 export type { ExtractedEntity, ExtractedFact, ExtractionInput, ExtractionResult, GraphExtractor } from './extraction/extractor.ts';
-export { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
+export { createLlmContradictionJudge, createLlmExtractor } from './extraction/llm-extraction.ts';
 export { createOfflineExtractor, extractOffline } from './extraction/offline-extractor.ts';
 export { requireGraphGroup } from './graph-group.ts';
 export {

@@ -8,6 +8,7 @@ import type { Database } from '../db/database.ts';
 import { clientErrorForDatabaseFailure, isDatabaseUnavailable } from '../db/database-errors.ts';
 import { RagspaceError, serviceBusy } from '../errors.ts';
 import { ingestDocument, type IngestionDependencies } from '../ingestion/documents.ts';
+import { countIngestedDocument } from '../observability/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { WorkspaceContext } from '../tenancy/workspace-context.ts';
 import {
@@ -111,6 +112,11 @@ export function startIngestionJobs(
     try {
       const stored = await ingestDocument(ingestion, claimed.context, claimed.upload.input, claimed.upload.options);
       log.info({ status: stored.status, chunkCount: stored.chunkCount }, 'ingestion job succeeded');
+      countIngestedDocument({
+        workspaceId: claimed.context.workspaceId,
+        status: stored.status,
+        chunks: stored.status === 'unchanged' ? 0 : stored.chunkCount,
+      });
       return { result: { documentId: stored.document.id, status: stored.status, chunkCount: stored.chunkCount } };
     } catch (error) {
       // Interrupted by the database, or the CPU workers were full: nothing was stored (the write is

@@ -9,6 +9,7 @@ import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 export const agentToolNames = [
   'vector_search',
   'hybrid_search',
+  'text_search',
   'graph_search',
   'get_document',
   'list_documents',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withWorkspace, type WorkspaceScope } from '../db/workspace-scope.ts';
 import { notFound } from '../errors.ts';
+import { recordAuditEvent, type AuditActor } from './audit.ts';
 import { credentialAccepts, findCredential } from './credentials.ts';
 import { generateKey, hashApiKey, parseKey } from './key-material.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
@@ -79,9 +80,24 @@ export async function createApiKey(
   pepper: string,
   scope: WorkspaceScope,
   input: CreateApiKeyInput,
+  actor?: AuditActor,
 ): Promise<CreatedApiKey> {
   parseInput(createApiKeySchema, input);
-  return withWorkspace(database, scope, (transaction) => insertApiKey(transaction, pepper, scope.workspaceId, input));
+  return withWorkspace(database, scope, async (transaction) => {
+    const created = await insertApiKey(transaction, pepper, scope.workspaceId, input);
+    if (actor) await recordKeyEvent(transaction, actor, 'api_key.created', created.apiKey);
+    return created;
+  });
+}
+
+/** The audit event of a key's creation or revocation, in the same transaction as the change. */
+function recordKeyEvent(transaction: Queryable, actor: AuditActor, action: 'api_key.created' | 'api_key.revoked', key: ApiKey) {
+  return recordAuditEvent(transaction, actor, {
+    action,
+    workspaceId: key.workspaceId,
+    target: { type: 'api_key', id: key.id },
+    details: { prefix: key.prefix, name: key.name, scopes: key.scopes },
+  });
 }
 
 export function listApiKeys(database: Database, scope: WorkspaceScope): Promise<ApiKey[]> {
@@ -107,7 +123,7 @@ export function listApiKeysPage(database: Database, scope: WorkspaceScope, page:
 }
 
 /** Revokes a key by id or prefix; it stops authenticating on the next request. Revoking twice keeps the first time. */
-export function revokeApiKey(database: Database, scope: WorkspaceScope, idOrPrefix: string): Promise<ApiKey> {
+export function revokeApiKey(database: Database, scope: WorkspaceScope, idOrPrefix: string, actor?: AuditActor): Promise<ApiKey> {
   return withWorkspace(database, scope, async (transaction) => {
     const { rows } = await transaction.query<ApiKey>(
       `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
@@ -115,6 +131,7 @@ export function revokeApiKey(database: Database, scope: WorkspaceScope, idOrPref
       [scope.workspaceId, idOrPrefix],
     );
     if (!rows[0]) throw notFound(`API key "${idOrPrefix}" not found in this workspace`);
+    if (actor) await recordKeyEvent(transaction, actor, 'api_key.revoked', rows[0]);
     return rows[0];
   });
 }

@@ -2,10 +2,11 @@
 // workspace keys (invariant 4): shown once, HMAC-SHA-256 with the server pepper, found by a public
 // prefix ("rso_…"), compared in constant time, expirable, revocable with effect on the next request.
 import { z } from 'zod';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
 import { notFound } from '../errors.ts';
 import { generateKey, hashApiKey } from './key-material.ts';
+import { recordAuditEvent, type AuditActor } from './audit.ts';
 import { findOrganization } from './organizations.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
 import { futureExpirySchema, nameSchema, parseInput } from './validation.ts';
@@ -40,22 +41,50 @@ export interface CreateOrganizationApiKeyInput {
   expiresAt?: string | Date | null;
 }
 
+/** Inserts an organization admin key inside an open control-plane transaction; with an actor, audits it there too. */
+export async function insertOrganizationApiKey(
+  transaction: Queryable,
+  pepper: string,
+  organizationId: string,
+  input: CreateOrganizationApiKeyInput,
+  actor?: AuditActor,
+): Promise<CreatedOrganizationApiKey> {
+  const { name, expiresAt } = parseInput(createOrganizationApiKeySchema, input);
+  const { key, prefix } = generateKey('rso');
+  const { rows } = await transaction.query<OrganizationApiKey>(
+    `INSERT INTO organization_api_keys (organization_id, name, prefix, secret_hash, expires_at)
+     VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
+    [organizationId, name, prefix, hashApiKey(pepper, key), expiresAt ?? null],
+  );
+  if (actor) await recordOrganizationKeyEvent(transaction, actor, 'organization_api_key.created', rows[0]!);
+  return { apiKey: rows[0]!, secret: key };
+}
+
+function recordOrganizationKeyEvent(
+  transaction: Queryable,
+  actor: AuditActor,
+  action: 'organization_api_key.created' | 'organization_api_key.revoked',
+  key: OrganizationApiKey,
+) {
+  return recordAuditEvent(transaction, actor, {
+    action,
+    organizationId: key.organizationId,
+    target: { type: 'organization_api_key', id: key.id },
+    details: { prefix: key.prefix, name: key.name },
+  });
+}
+
 export async function createOrganizationApiKey(
   database: Database,
   pepper: string,
   organizationReference: string,
   input: CreateOrganizationApiKeyInput,
+  actor?: AuditActor,
 ): Promise<CreatedOrganizationApiKey> {
-  const { name, expiresAt } = parseInput(createOrganizationApiKeySchema, input);
+  parseInput(createOrganizationApiKeySchema, input);
   return withControlPlane(database, async (transaction) => {
     const organization = await findOrganization(transaction, organizationReference);
-    const { key, prefix } = generateKey('rso');
-    const { rows } = await transaction.query<OrganizationApiKey>(
-      `INSERT INTO organization_api_keys (organization_id, name, prefix, secret_hash, expires_at)
-       VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
-      [organization.id, name, prefix, hashApiKey(pepper, key), expiresAt ?? null],
-    );
-    return { apiKey: rows[0]!, secret: key };
+    return insertOrganizationApiKey(transaction, pepper, organization.id, input, actor);
   });
 }
 
@@ -82,6 +111,7 @@ export function revokeOrganizationApiKey(
   database: Database,
   organizationReference: string,
   idOrPrefix: string,
+  actor?: AuditActor,
 ): Promise<OrganizationApiKey> {
   return withControlPlane(database, async (transaction) => {
     const organization = await findOrganization(transaction, organizationReference);
@@ -91,6 +121,7 @@ export function revokeOrganizationApiKey(
       [organization.id, idOrPrefix],
     );
     if (!rows[0]) throw notFound(`API key "${idOrPrefix}" not found in this organization`);
+    if (actor) await recordOrganizationKeyEvent(transaction, actor, 'organization_api_key.revoked', rows[0]);
     return rows[0];
   });
 }

@@ -4,31 +4,59 @@ import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
 import { conflict, isUniqueViolation, notFound } from '../errors.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
-import { nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
+import { contactEmailSchema, nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
+
+export type TenantStatus = 'active' | 'suspended';
 
 export interface Organization {
   id: string;
   slug: string;
   name: string;
+  planId: string;
+  contactEmail: string | null;
+  status: TenantStatus;
+  statusChangedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const columns = 'id, slug, name, created_at AS "createdAt", updated_at AS "updatedAt"';
+const columns = `id, slug, name, plan_id AS "planId", contact_email AS "contactEmail", status, status_changed_at AS "statusChangedAt",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-export const createOrganizationSchema = z.strictObject({ name: nameSchema, slug: slugSchema.optional() });
-export const updateOrganizationSchema = z.strictObject({ name: nameSchema.optional(), slug: slugSchema.optional() });
+export const createOrganizationSchema = z.strictObject({
+  name: nameSchema,
+  slug: slugSchema.optional(),
+  contactEmail: contactEmailSchema.nullable().optional(),
+  /** Unset: the default plan. */
+  planId: slugSchema.optional(),
+});
+export const updateOrganizationSchema = z.strictObject({
+  name: nameSchema.optional(),
+  slug: slugSchema.optional(),
+  contactEmail: contactEmailSchema.nullable().optional(),
+});
+export type CreateOrganizationInput = z.input<typeof createOrganizationSchema>;
 
-export async function createOrganization(database: Database, input: z.input<typeof createOrganizationSchema>): Promise<Organization> {
-  const { name, slug = slugify(name) } = parseInput(createOrganizationSchema, input);
+/** Inserts an organization inside an open control-plane transaction; a taken slug raises unique_violation (callers map it to 409). */
+export async function insertOrganization(transaction: Queryable, input: CreateOrganizationInput): Promise<Organization> {
+  const { name, slug = slugify(name), contactEmail = null, planId } = parseInput(createOrganizationSchema, input);
+  if (planId !== undefined) {
+    const { rows } = await transaction.query('SELECT 1 FROM plans WHERE id = $1', [planId]);
+    if (!rows[0]) throw notFound(`Plan "${planId}" not found`);
+  }
+  const { rows } = await transaction.query<Organization>(
+    `INSERT INTO organizations (slug, name, contact_email, plan_id)
+     VALUES ($1, $2, $3, coalesce($4, (SELECT id FROM plans WHERE is_default))) RETURNING ${columns}`,
+    [slug, name, contactEmail, planId ?? null],
+  );
+  return rows[0]!;
+}
+
+export async function createOrganization(database: Database, input: CreateOrganizationInput): Promise<Organization> {
+  const parsed = parseInput(createOrganizationSchema, input);
+  const slug = parsed.slug ?? slugify(parsed.name);
   try {
-    return await withControlPlane(database, async (transaction) => {
-      const { rows } = await transaction.query<Organization>(
-        `INSERT INTO organizations (slug, name, plan_id) VALUES ($1, $2, (SELECT id FROM plans WHERE is_default)) RETURNING ${columns}`,
-        [slug, name],
-      );
-      return rows[0]!;
-    });
+    return await withControlPlane(database, (transaction) => insertOrganization(transaction, parsed));
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict(`An organization with slug "${slug}" already exists`);
     throw error;
@@ -78,8 +106,8 @@ export async function updateOrganization(
     return await withControlPlane(database, async (transaction) => {
       const current = await findOrganization(transaction, idOrSlug);
       const { rows } = await transaction.query<Organization>(
-        `UPDATE organizations SET name = $2, slug = $3, updated_at = now() WHERE id = $1 RETURNING ${columns}`,
-        [current.id, changes.name ?? current.name, changes.slug ?? current.slug],
+        `UPDATE organizations SET name = $2, slug = $3, contact_email = $4, updated_at = now() WHERE id = $1 RETURNING ${columns}`,
+        [current.id, changes.name ?? current.name, changes.slug ?? current.slug, changes.contactEmail === undefined ? current.contactEmail : changes.contactEmail],
       );
       return rows[0]!;
     });

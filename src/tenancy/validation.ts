@@ -7,6 +7,8 @@ export const slugSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use 1-63 lowercase letters, digits and hyphens, starting with a letter or digit');
 export const nameSchema = z.string().trim().min(1).max(200);
+/** Where the operator reaches an organization's people (billing, suspension notices). */
+export const contactEmailSchema = z.email().max(320);
 
 /**
  * A free-form JSON object (document metadata, workspace settings) of at most `maximumBytes` bytes of

@@ -5,8 +5,10 @@ import type { Database, Queryable } from '../db/database.ts';
 import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
 import { confirmationMismatch, conflict, isUniqueViolation, notFound, validationError } from '../errors.ts';
 import { insertAgent } from './agents.ts';
-import { findOrganization } from './organizations.ts';
+import { recordAuditEvent, type AuditActor } from './audit.ts';
+import { findOrganization, type TenantStatus } from './organizations.ts';
 import { cursorTimeColumn, pageClauses, toPage, type Page, type PageRequest } from './pagination.ts';
+import type { LimitOverrides } from './plans.ts';
 import { jsonObjectSchema, nameSchema, parseInput, slugSchema, slugify } from './validation.ts';
 import { graphGroupFor } from './workspace-context.ts';
 import { dropVectorIndex } from '../search/vector-index.ts';
@@ -18,12 +20,17 @@ export interface Workspace {
   name: string;
   graphGroup: string;
   settings: Record<string, unknown>;
+  status: TenantStatus;
+  statusChangedAt: Date | null;
+  /** The limits this workspace has instead of its plan's (plans.ts). */
+  limitOverrides: LimitOverrides;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const columns = `w.id, w.organization_id AS "organizationId", w.slug, w.name, w.graph_group AS "graphGroup",
-  w.settings, w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
+  w.settings, w.status, w.status_changed_at AS "statusChangedAt", w.limit_overrides AS "limitOverrides",
+  w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
 
 export const maximumSettingsBytes = 16 * 1024;
 const settingsSchema = jsonObjectSchema(maximumSettingsBytes).describe(
@@ -50,18 +57,22 @@ function slugTaken(slug: string | undefined) {
   };
 }
 
-export async function createWorkspace(database: Database, input: z.input<typeof createWorkspaceSchema>): Promise<Workspace> {
+/** Inserts a workspace and its default agent inside an open control-plane transaction. */
+export async function insertWorkspace(transaction: Queryable, input: z.input<typeof createWorkspaceSchema>): Promise<Workspace> {
   const { organization, name, slug = slugify(name), settings = {} } = parseInput(createWorkspaceSchema, input);
-  return withControlPlane(database, async (transaction) => {
-    const parent = await findOrganization(transaction, organization);
-    const id = randomUUID();
-    await transaction.query(
-      `INSERT INTO workspaces (id, organization_id, slug, name, graph_group, settings) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, parent.id, slug, name, graphGroupFor(id), settings],
-    );
-    await insertAgent(transaction, id, { name: 'Default agent', slug: 'default' }, true);
-    return findWorkspace(transaction, id);
-  }).catch(slugTaken(slug));
+  const parent = await findOrganization(transaction, organization);
+  const id = randomUUID();
+  await transaction.query(
+    `INSERT INTO workspaces (id, organization_id, slug, name, graph_group, settings) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [id, parent.id, slug, name, graphGroupFor(id), settings],
+  );
+  await insertAgent(transaction, id, { name: 'Default agent', slug: 'default' }, true);
+  return findWorkspace(transaction, id);
+}
+
+export async function createWorkspace(database: Database, input: z.input<typeof createWorkspaceSchema>): Promise<Workspace> {
+  const { name, slug = slugify(name) } = parseInput(createWorkspaceSchema, input);
+  return withControlPlane(database, (transaction) => insertWorkspace(transaction, input)).catch(slugTaken(slug));
 }
 
 /**
@@ -132,13 +143,26 @@ export async function updateWorkspace(database: Database, reference: string, inp
  * Removes a workspace and, by cascade, every row of its documents, chunks, graph, agents, keys, sessions and usage.
  * With `confirmSlug`, refuses (422) unless it equals the workspace's slug, checked in the same transaction as the delete.
  */
-export async function deleteWorkspace(database: Database, reference: string, options: { confirmSlug?: string } = {}): Promise<Workspace> {
+export async function deleteWorkspace(
+  database: Database,
+  reference: string,
+  options: { confirmSlug?: string; actor?: AuditActor } = {},
+): Promise<Workspace> {
   const deleted = await withControlPlane(database, async (transaction) => {
     const workspace = await findWorkspace(transaction, reference);
     if (options.confirmSlug !== undefined && options.confirmSlug !== workspace.slug) {
       throw confirmationMismatch(`Deleting a workspace is irreversible: confirm with the workspace's slug (confirm=${workspace.slug})`);
     }
     await transaction.query('DELETE FROM workspaces WHERE id = $1', [workspace.id]);
+    if (options.actor) {
+      await recordAuditEvent(transaction, options.actor, {
+        action: 'workspace.deleted',
+        organizationId: workspace.organizationId,
+        workspaceId: workspace.id,
+        target: { type: 'workspace', id: workspace.id },
+        details: { slug: workspace.slug, name: workspace.name },
+      });
+    }
     return workspace;
   });
   // Its own vector index, if it had one, goes with it (after the commit: dropped concurrently).

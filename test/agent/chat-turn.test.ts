@@ -53,7 +53,7 @@ describe('a chat turn with an OpenAI-compatible model', () => {
     const [first, second] = server.requests;
     expect(first!.body.stream).toBe(true);
     expect(first!.body.stream_options).toEqual({ include_usage: true });
-    expect(first!.body.tools!.map((tool) => tool.function.name).sort()).toEqual(['get_document', 'hybrid_search', 'list_documents', 'vector_search']);
+    expect(first!.body.tools!.map((tool) => tool.function.name).sort()).toEqual(['get_document', 'hybrid_search', 'list_documents', 'text_search', 'vector_search']);
     // Nothing about the tenant reaches the model: no ids, no tenant parameters in the tool schemas.
     expect(JSON.stringify(first!.body)).not.toContain(acme.workspaceId);
     const parameterNames = first!.body.tools!.flatMap((tool) => Object.keys((tool.function.parameters as { properties: object }).properties));

@@ -19,11 +19,12 @@ import {
   createTestApi,
   createWorkspaceWithKey,
   keyPepper,
+  operationsUnder,
+  type Method,
   type TestApi,
   type TestWorkspace,
 } from './helpers.ts';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** A revoked or expired key fails in every process within a second (src/tenancy/credential-cache.ts). */
 const revocationBoundMs = 1_000;
@@ -36,18 +37,6 @@ const contextEchoRoutes: RouteModule = async (app) => {
     handler: async (request) => workspaceContextOf(request),
   });
 };
-
-/** Every operation the OpenAPI document lists under a path prefix, with its path parameters filled in. */
-async function operationsUnder(api: TestApi, prefix: string, id: string): Promise<{ method: Method; url: string }[]> {
-  const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
-  const operations: { method: Method; url: string }[] = [];
-  for (const [template, methods] of Object.entries(spec.paths)) {
-    if (template !== prefix && !template.startsWith(`${prefix}/`)) continue;
-    const url = template.replace('{id}', id).replace(/\{[A-Za-z]+\}/g, (parameter) => (parameter === '{agentId}' ? 'default' : randomUUID()));
-    for (const method of Object.keys(methods)) operations.push({ method: method.toUpperCase() as Method, url });
-  }
-  return operations;
-}
 
 describe('authentication and tenant scope', () => {
   let api: TestApi;
@@ -280,25 +269,6 @@ describe('authentication and tenant scope', () => {
         expect(response.statusCode).toBe(401);
       } finally {
         await withoutAdmin.close();
-      }
-    });
-  });
-
-  describe('429', () => {
-    it('limits each credential separately and says when to retry', async () => {
-      const limited = await buildApp(api.runtime, { rateLimit: { requestsPerSecond: 0.001, burst: 2 } });
-      try {
-        const url = `/workspaces/${workspaceA.context.workspaceId}`;
-        const send = (key: string) => limited.inject({ method: 'GET', url, headers: bearer(key) });
-        expect((await send(workspaceA.adminSecret)).statusCode).toBe(200);
-        expect((await send(workspaceA.adminSecret)).statusCode).toBe(200);
-        const refused = await send(workspaceA.adminSecret);
-        expect(refused.statusCode).toBe(429);
-        expect(refused.json().error.code).toBe('rate_limited');
-        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-        expect((await send(await workspaceA.keyFor(['search']))).statusCode).toBe(200);
-      } finally {
-        await limited.close();
       }
     });
   });

@@ -1,4 +1,5 @@
 // Builds the real app over a real in-memory database, with a logger whose lines the test can read.
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -99,6 +100,20 @@ export async function createOrganizationKey(database: Database, organizationId: 
 
 export function bearer(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
+}
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Every operation the OpenAPI document lists under a path prefix, with its path parameters filled in. */
+export async function operationsUnder(api: TestApi, prefix: string, id: string): Promise<{ method: Method; url: string }[]> {
+  const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+  const operations: { method: Method; url: string }[] = [];
+  for (const [template, methods] of Object.entries(spec.paths)) {
+    if (template !== prefix && !template.startsWith(`${prefix}/`)) continue;
+    const url = template.replace('{id}', id).replace(/\{[A-Za-z]+\}/g, (parameter) => (parameter === '{agentId}' ? 'default' : randomUUID()));
+    for (const method of Object.keys(methods)) operations.push({ method: method.toUpperCase() as Method, url });
+  }
+  return operations;
 }
 
 /** A multipart/form-data body: text fields, then optionally one file in the field "file". */

@@ -1,7 +1,7 @@
 // The tenancy commands as a user runs them: good input works, bad input says why, exits non-zero, and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { expectCliRejected, runCli, type CliResult } from '../helpers/cli.ts';
 import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 
 describe('ragspace org | workspace | key', () => {
@@ -17,14 +17,7 @@ describe('ragspace org | workspace | key', () => {
     return rows[0];
   }
 
-  async function expectRejected(args: string[], message: RegExp): Promise<void> {
-    const before = await snapshot();
-    const result = await ragspace(...args);
-    expect(result.exitCode, `${args.join(' ')} should fail`).not.toBe(0);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
-    expect(await snapshot()).toEqual(before);
-  }
+  const expectRejected = (args: string[], message: RegExp) => expectCliRejected(ragspace, snapshot, args, message);
 
   beforeAll(async () => {
     cli = await createCliEnvironment();

@@ -3,7 +3,7 @@
 // when stored facts are touched, and contradicted facts invalidated rather than deleted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { createGraphChatModel, createLlmContradictionJudge, createLlmExtractor } from '../../src/graph/extraction/llm-extraction.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createGraphExtraction } from '../../src/graph/graph-services.ts';
 import { getEntityTimeline } from '../../src/graph/graph-search.ts';
 import { createGraphIndexer, type GraphIndexer } from '../../src/graph/indexing/graph-indexer.ts';
@@ -66,13 +66,9 @@ describe('LLM extraction over an OpenAI-compatible server', () => {
     server = await startChatCompletionsServer(scriptedAnswer);
     database = await createTestDatabase();
     context = await createTestTenant(database);
-    const model = createGraphChatModel({ model: 'graph-test-model', apiKey: 'test-key', baseUrl: server.url, maxRetries: 0 });
-    indexer = createGraphIndexer({
-      store: store(),
-      embedder,
-      extractor: createLlmExtractor({ model, modelName: 'graph-test-model' }),
-      contradictionJudge: createLlmContradictionJudge({ model, modelName: 'graph-test-model' }),
-    });
+    // The configured path, as the server builds it: the model provider's chat model for graph-test-model.
+    const config = loadConfig({ OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: server.url, CHAT_MODEL: 'graph-test-model', CHAT_MAX_RETRIES: '0' });
+    indexer = createGraphIndexer({ store: store(), embedder, ...(await createGraphExtraction(config)) });
   });
   afterAll(async () => {
     await server.close();
@@ -132,9 +128,8 @@ describe('LLM extraction over an OpenAI-compatible server', () => {
   });
 
   it('chooses the LLM path only when a model endpoint is configured', async () => {
-    const offline = await createGraphExtraction({ openai: { apiKey: undefined, baseUrl: undefined, chatModel: undefined } });
-    expect(offline.extractor.name).toBe('offline-compromise');
-    const configured = await createGraphExtraction({ openai: { apiKey: undefined, baseUrl: server.url, chatModel: 'local-model' } });
+    expect((await createGraphExtraction(loadConfig({}))).extractor.name).toBe('offline-compromise');
+    const configured = await createGraphExtraction(loadConfig({ OPENAI_BASE_URL: server.url, CHAT_MODEL: 'local-model' }));
     expect(configured.extractor.name).toBe('llm:local-model');
     expect(configured.contradictionJudge.name).toBe('llm:local-model');
   });

@@ -1,6 +1,7 @@
 // Runs the real `ragspace` binary in a child process, as a user would.
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const binary = fileURLToPath(new URL('../../bin/ragspace.js', import.meta.url));
 
@@ -29,6 +30,24 @@ export function runCli(
     );
     child.stdin?.end(input ?? '');
   });
+}
+
+/**
+ * Runs a command that must fail: non-zero exit, `message` on standard error (a message, not a
+ * stack trace), and `snapshot()` of the database the same before and after.
+ */
+export async function expectCliRejected(
+  run: (...args: string[]) => Promise<CliResult>,
+  snapshot: () => Promise<unknown>,
+  args: string[],
+  message: RegExp,
+): Promise<void> {
+  const before = await snapshot();
+  const result = await run(...args);
+  expect(result.exitCode, `${args.join(' ')} should fail`).not.toBe(0);
+  expect(result.stderr).toMatch(message);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(await snapshot()).toEqual(before);
 }
 
 export interface RunningServer {

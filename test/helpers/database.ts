@@ -59,11 +59,11 @@ let tenantCounter = 0;
 /** Creates an organization (or reuses one by slug) and a workspace in it; returns the workspace's context. */
 export async function createTestTenant(
   database: Database,
-  options: { organizationSlug?: string; workspaceSlug?: string } = {},
+  options: { organizationSlug?: string; workspaceSlug?: string; /** Default: the default plan (free). */ planId?: string } = {},
 ): Promise<WorkspaceContext> {
   tenantCounter += 1;
   const organizationSlug = options.organizationSlug ?? `org-${tenantCounter}-${Date.now().toString(36)}`;
-  const organization = await createOrganization(database, { name: organizationSlug, slug: organizationSlug }).catch(
+  const organization = await createOrganization(database, { name: organizationSlug, slug: organizationSlug, planId: options.planId }).catch(
     (error: { code?: string }) => {
       if (error.code !== 'conflict') throw error;
       return getOrganization(database, organizationSlug);

@@ -210,7 +210,7 @@ describe('ingestion service', () => {
     const before = await contentCounts(database, workspaceA);
     expect(await errorOf(ingestDocument(dependencies, workspaceA, { source: ' ', content: 'x' }))).toMatchObject({ code: 'validation_error' });
     expect(await errorOf(ingestDocument(dependencies, workspaceA, { source: 'a\u0001b.txt', content: 'x' }))).toMatchObject({ code: 'validation_error' });
-    expect(await errorOf(ingestDocument(dependencies, workspaceA, { source: 'sheet.xlsx', content: 'x' }))).toMatchObject({ code: 'unsupported_media_type' });
+    expect(await errorOf(ingestDocument(dependencies, workspaceA, { source: 'sheet.numbers', content: 'x' }))).toMatchObject({ code: 'unsupported_media_type' });
     expect(await errorOf(ingestDocument(dependencies, workspaceA, { source: 'x.txt', content: 'x' }, { chunkSize: 10 }))).toMatchObject({ code: 'validation_error' });
     expect(await errorOf(getDocument(database, workspaceA, 'not-a-uuid'))).toMatchObject({ code: 'validation_error' });
     const shortVectors: Embedder = { ...embedder, embedDocuments: async (texts) => texts.map(() => [1, 0, 0]) };

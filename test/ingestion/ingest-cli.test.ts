@@ -8,6 +8,7 @@ import { sampleDocumentsDirectory } from '../../src/ingestion/sample-corpora.ts'
 import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
+import { buildCorruptDocx, buildDocx, buildPptx } from '../helpers/office-files.ts';
 import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 
 describe('ragspace ingest | eval', () => {
@@ -44,15 +45,21 @@ describe('ragspace ingest | eval', () => {
     await writeFile(path.join(mixed, 'nested', 'notes.txt'), 'Support hours are 9 to 5.');
     await writeFile(path.join(mixed, 'binary.txt'), Buffer.from([0, 1, 2, 3]));
     await writeFile(path.join(mixed, 'table.csv'), 'a,b\n1,2\n');
+    await writeFile(path.join(mixed, 'slides.pptx'), await buildPptx());
+    await writeFile(path.join(mixed, 'broken.docx'), buildCorruptDocx(await buildDocx()));
+    await writeFile(path.join(mixed, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
 
     const result = await ragspace('ingest', '--workspace-id', 'acme/alpha', '--directory', mixed, '--glob', '**/*');
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^created\s+faq\.md \(1 chunk\)$/m);
     expect(result.stdout).toMatch(/^created\s+nested\/notes\.txt \(1 chunk\)$/m);
+    expect(result.stdout).toMatch(/^created\s+table\.csv \(1 chunk\)$/m);
+    expect(result.stdout).toMatch(/^created\s+slides\.pptx \(2 chunks\)$/m);
     expect(result.stdout).toMatch(/^failed\s+binary\.txt: "binary\.txt" looks binary/m);
-    expect(result.stdout).toMatch(/^failed\s+table\.csv: "table\.csv" is not a supported document/m);
-    expect(result.stdout).toMatch(/2 created, 0 updated, 0 unchanged, 2 failed/);
-    expect((await documentsBySlug()).alpha).toEqual(['faq.md', 'nested/notes.txt']);
+    expect(result.stdout).toMatch(/^failed\s+broken\.docx: "broken\.docx" could not be read as DOCX/m);
+    expect(result.stdout).toMatch(/^failed\s+logo\.png: "logo\.png" is not a supported document/m);
+    expect(result.stdout).toMatch(/4 created, 0 updated, 0 unchanged, 3 failed/);
+    expect((await documentsBySlug()).alpha).toEqual(['faq.md', 'nested/notes.txt', 'slides.pptx', 'table.csv']);
   });
 
   it('prints a JSON summary, skips unchanged documents, and writes nothing in a dry run', async () => {

@@ -50,7 +50,7 @@ describe('loaders', () => {
     expect(detectContentType('upload.bin', 'application/pdf')).toBe('application/pdf');
     expect(detectContentType('notes.txt', 'text/html; charset=utf-8')).toBe('text/html');
     expect(detectContentType('notes.txt', 'application/octet-stream')).toBe('text/plain');
-    expect(detectContentType('sheet.xlsx')).toBeUndefined();
+    expect(detectContentType('sheet.numbers')).toBeUndefined();
     expect(detectContentType('notes.txt', 'image/png')).toBeUndefined();
   });
 
@@ -84,7 +84,7 @@ describe('loaders', () => {
   });
 
   it('refuses unsupported, binary, invalid and empty documents with a message naming them', async () => {
-    await expectRefused(loadDocument({ source: 'sheet.xlsx', content: 'x' }), 'unsupported_media_type', /"sheet\.xlsx" is not a supported document/);
+    await expectRefused(loadDocument({ source: 'sheet.numbers', content: 'x' }), 'unsupported_media_type', /"sheet\.numbers" is not a supported document/);
     await expectRefused(loadDocument({ source: 'blob.txt', content: new Uint8Array([104, 0, 105]) }), 'unprocessable_entity', /"blob\.txt" looks binary/);
     await expectRefused(loadDocument({ source: 'latin1.txt', content: new Uint8Array([0xe9, 0x74, 0xe9]) }), 'unprocessable_entity', /not valid UTF-8/);
     await expectRefused(loadDocument({ source: 'broken.pdf', content: new TextEncoder().encode('%PDF-1.4 nonsense') }), 'unprocessable_entity', /"broken\.pdf" could not be read as PDF/);

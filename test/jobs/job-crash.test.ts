@@ -72,7 +72,8 @@ describe('a server process killed mid-job', () => {
     environment = await createServerEnvironment();
     const database = await environment.connect();
     try {
-      tenant = await createTestTenant(database);
+      // A plan whose rate limit allows the test's polling of the job (the free plan's 60 a minute does not).
+      tenant = await createTestTenant(database, { planId: 'enterprise' });
       key = (await createApiKey(database, serverKeyPepper, tenant, { scopes: ['documents:write'] })).secret;
     } finally {
       // Embedded: hand the data directory to the server process, which becomes its owner.

@@ -9,6 +9,7 @@ import { createGetDocumentTool } from './get-document-tool.ts';
 import { createGraphSearchTool } from './graph-search-tool.ts';
 import { createHybridSearchTool } from './hybrid-search-tool.ts';
 import { createListDocumentsTool } from './list-documents-tool.ts';
+import { createTextSearchTool } from './text-search-tool.ts';
 import { createVectorSearchTool } from './vector-search-tool.ts';
 
 export interface AgentToolDependencies extends SearchDependencies {
@@ -26,6 +27,7 @@ const graphTool =
 const toolFactories: Record<AgentToolName, ToolFactory> = {
   vector_search: createVectorSearchTool,
   hybrid_search: createHybridSearchTool,
+  text_search: createTextSearchTool,
   get_document: createGetDocumentTool,
   list_documents: createListDocumentsTool,
   graph_search: graphTool(createGraphSearchTool),

@@ -1,15 +1,23 @@
 // Authentication and authorization for every route: the key from Authorization: Bearer or
-// X-API-Key, a principal, a rate limit, and for /workspaces/:id routes the WorkspaceContext.
-// Runs in onRequest, before the body is read, so unauthenticated callers cost no body parsing.
+// X-API-Key, a principal, and for /workspaces/:id routes the WorkspaceContext. Runs in onRequest,
+// before the body is read, so unauthenticated callers cost no body parsing.
+//
+// Failed authentication is limited per client address (@fastify/rate-limit, shared through Redis
+// when configured): an address over the limit is refused before its key is even looked at, so a
+// right guess and a wrong one look alike to it. Every failure is counted and audited. Once the
+// principal is known, every log line of the request carries it (ids, never the secret).
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { notReady, RagspaceError, rateLimited, unauthorized, validationError } from '../../errors.ts';
+import { countAuthenticationFailure, countRateLimitRejection } from '../../observability/metrics.ts';
+import { appendAuthenticationFailure, type AuditActor } from '../../tenancy/audit.ts';
 import { customerIdSchema, type WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { getWorkspace } from '../../tenancy/workspaces.ts';
 import type { Runtime } from '../../runtime.ts';
 import { authorize, type RouteAccess } from '../access.ts';
-import { createPrincipalResolver, type Principal } from '../principal.ts';
-import type { RateLimiter } from '../rate-limiter.ts';
+import { createPrincipalResolver, type Authentication, type Principal } from '../principal.ts';
+import { clientAddressKey, reportUncounted } from '../rate-limit-store.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,7 +37,8 @@ declare module 'fastify' {
 
 export interface AuthenticationOptions {
   runtime: Runtime;
-  rateLimiter: RateLimiter | null;
+  /** Failed authentications one client address may make per minute before it gets 429; null: unlimited (benchmarks, tests). */
+  failuresPerMinute: number | null;
   /** Seconds between last_used_at writes for one key. */
   lastUsedIntervalSeconds: number;
   /** Path prefixes served by third-party plugins (API docs) that are public by design. */
@@ -67,7 +76,7 @@ function customerIdOf(request: FastifyRequest): string | null {
 /** The request's WorkspaceContext; only workspace routes have one. */
 export function workspaceContextOf(request: FastifyRequest): WorkspaceContext {
   if (!request.workspaceContext) {
-    throw new Error(`${request.method} ${request.routeOptions.url} has no WorkspaceContext: declare access.workspace(...)`);
+    throw new Error(`${request.method} ${request.routeOptions.url} has no WorkspaceContext: declare access.workspace(...) or access.keyWorkspace(...)`);
   }
   return request.workspaceContext;
 }
@@ -78,9 +87,42 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/** The credential id a principal is known by in logs and the audit trail (never a secret). */
+function principalKeyId(principal: Principal): string | null {
+  if (principal.kind === 'organization_admin') return principal.organizationApiKeyId;
+  return principal.apiKeyId;
+}
+
+/** Who made this request, for the audit trail. */
+export function auditActorOf(request: FastifyRequest): AuditActor {
+  const principal = request.principal;
+  return {
+    principalKind: principal?.kind ?? 'anonymous',
+    principalId: principal ? principalKeyId(principal) : null,
+    clientAddress: request.ip,
+    requestId: request.id,
+  };
+}
+
+/** The public prefix of a presented key (rsk_…/rso_…), which is safe to record; null for anything else. */
+function publicPrefixOf(presented: string): string | null {
+  return /^(rs[ko]_[a-z0-9]{12})_/.exec(presented)?.[1] ?? null;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** The log fields that say who is calling: ids only. */
+function identityFields(authentication: Authentication): { principal: string; keyId: string; organizationId?: string; workspaceId?: string } {
+  const { principal } = authentication;
+  const keyId = principalKeyId(principal) ?? authentication.credentialId;
+  if (principal.kind === 'workspace_key') return { principal: principal.kind, keyId, organizationId: principal.organizationId, workspaceId: principal.workspaceId };
+  if (principal.kind === 'organization_admin') return { principal: principal.kind, keyId, organizationId: principal.organizationId };
+  return { principal: principal.kind, keyId };
+}
+
 export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
   async (app, options) => {
-    const { runtime, rateLimiter, lastUsedIntervalSeconds, publicPrefixes } = options;
+    const { runtime, failuresPerMinute, lastUsedIntervalSeconds, publicPrefixes } = options;
     const principals = createPrincipalResolver({
       database: runtime.database,
       pepper: runtime.keyPepper,
@@ -88,6 +130,15 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
       lastUsedIntervalSeconds,
       onPollError: (error) => runtime.logger.warn({ err: error }, 'could not read the credential change log; authenticating from the database'),
     });
+    const metricsTokenDigest = runtime.config.metrics.token === undefined ? undefined : digest(runtime.config.metrics.token);
+    const failures =
+      failuresPerMinute === null
+        ? null
+        : app.createRateLimit({
+            keyGenerator: (request) => `authentication-failures:${clientAddressKey(request)}`,
+            max: failuresPerMinute,
+            timeWindow: 60_000,
+          });
     // last_used_at writes in flight, one per credential at most; awaited on close.
     const pendingUseWrites = new Map<string, Promise<void>>();
     let closing = false;
@@ -134,29 +185,46 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
       }
       const accessRule = request.routeOptions.config.access;
       // No route matched: the not-found handler answers, no key needed to learn a path does not exist.
-      if (!accessRule || accessRule.kind === 'public') return;
+      if (!accessRule || accessRule.kind === 'public') {
+        request.log.info({ req: request }, 'incoming request');
+        return;
+      }
 
       const key = presentedKey(request);
       if (key === null) {
         reply.header('www-authenticate', 'Bearer realm="ragspace"');
         throw unauthorized('Missing API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
       }
+      // GET /metrics also accepts the scrape token, which is no principal and goes no further.
+      if (accessRule.kind === 'metrics' && metricsTokenDigest && timingSafeEqual(digest(key), metricsTokenDigest)) {
+        request.log.info({ req: request, principal: 'metrics_token' }, 'incoming request');
+        return;
+      }
+
+      // Counters unreachable (Redis down): authenticate anyway rather than lock everyone out.
+      const uncounted = (error: unknown) => reportUncounted(request.log, error);
+      const recent = await failures?.(request, { increment: false }).catch(uncounted);
+      if (recent && !recent.isAllowed && recent.remaining === 0) {
+        countRateLimitRejection({ workspaceId: null, limit: 'authentication_failures' });
+        reply.header('retry-after', String(recent.ttlInSeconds));
+        throw rateLimited(`Too many failed authentications from this address; retry in ${recent.ttlInSeconds} s`, {
+          limit: 'authentication_failures',
+          retryAfterSeconds: recent.ttlInSeconds,
+        });
+      }
       const authentication = await principals.resolve(key);
       if (!authentication) {
+        countAuthenticationFailure();
+        await failures?.(request).catch(uncounted);
+        await appendAuthenticationFailure(runtime.database, auditActorOf(request), publicPrefixOf(key), 'invalid, expired or revoked key');
         reply.header('www-authenticate', 'Bearer realm="ragspace", error="invalid_token"');
         throw unauthorized('Invalid, expired or revoked API key');
       }
       request.principal = authentication.principal;
-
-      if (rateLimiter) {
-        const decision = rateLimiter.check(authentication.credentialId);
-        if (!decision.allowed) {
-          reply.header('retry-after', String(decision.retryAfterSeconds));
-          throw rateLimited(`Too many requests for this API key; retry in ${decision.retryAfterSeconds} s`, {
-            retryAfterSeconds: decision.retryAfterSeconds,
-          });
-        }
-      }
+      // From here on every line of this request (the handler's, the error handler's, "request completed") says who.
+      const identity = identityFields(authentication);
+      request.log = request.log.child(identity);
+      reply.log = request.log;
 
       const { recordUse, credentialId } = authentication;
       if (recordUse && !pendingUseWrites.has(credentialId)) {
@@ -174,7 +242,14 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
         customerId: customerIdOf(request),
         findWorkspace,
       });
+      // An admin's workspace is known only now.
+      if (request.workspaceContext && identity.workspaceId === undefined) {
+        const { organizationId, workspaceId } = request.workspaceContext;
+        request.log = request.log.child({ organizationId, workspaceId });
+        reply.log = request.log;
+      }
+      request.log.info({ req: request }, 'incoming request');
     });
   },
-  { name: 'ragspace-authentication', fastify: '5.x', dependencies: ['ragspace-errors'] },
+  { name: 'ragspace-authentication', fastify: '5.x', dependencies: ['ragspace-errors', '@fastify/rate-limit'] },
 );

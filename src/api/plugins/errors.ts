@@ -79,6 +79,23 @@ export function errorBody(error: RagspaceError): ErrorResponse {
   return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
+/**
+ * What the client is told about any failure: the client-safe error, or a 500 that carries only the
+ * request id while the log line carries the error and its stack.
+ */
+export function clientErrorOf(error: unknown, request: FastifyRequest, bodyLimitBytes: number): RagspaceError {
+  const clientError = toClientError(error, bodyLimitBytes);
+  if (clientError) {
+    if (clientError.statusCode >= 500) {
+      // A database or upstream failure: the log keeps the underlying error, the client gets the code.
+      request.log.warn({ code: clientError.code, err: error instanceof RagspaceError ? undefined : error }, clientError.message);
+    }
+    return clientError;
+  }
+  request.log.error({ err: error, requestId: request.id }, 'request failed');
+  return internalError(`Internal server error; quote request id ${request.id} when reporting it`, { requestId: request.id });
+}
+
 /** Fastify's frameworkErrors option: router failures (bad percent-escapes, over-long parameters) in the error shape. */
 export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const known = toClientError(error, 0) ?? validationError(error.message);
@@ -119,20 +136,9 @@ export interface ErrorHandlingOptions {
 export const errorHandlingPlugin = fastifyPlugin<ErrorHandlingOptions>(
   async (app, { bodyLimitBytes }) => {
     app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-      const clientError = toClientError(error, bodyLimitBytes);
-      if (clientError) {
-        if (clientError.statusCode >= 500) {
-          // A database or upstream failure: the log keeps the underlying error, the client gets the code.
-          request.log.warn({ code: clientError.code, err: error instanceof RagspaceError ? undefined : error }, clientError.message);
-        }
-        return reply.code(clientError.statusCode).send(errorBody(clientError));
-      }
       // The stack goes to the log, never to the client; the request id joins the two.
-      request.log.error({ err: error, requestId: request.id }, 'request failed');
-      const failure = internalError(`Internal server error; quote request id ${request.id} when reporting it`, {
-        requestId: request.id,
-      });
-      return reply.code(500).send(errorBody(failure));
+      const failure = clientErrorOf(error, request, bodyLimitBytes);
+      return reply.code(failure.statusCode).send(errorBody(failure));
     });
 
     app.setNotFoundHandler((request, reply) => {

@@ -1,7 +1,7 @@
 // /workspaces/:id/api-keys: a workspace's keys (admin scope). The secret appears once, in the POST response.
 import { createApiKey, listApiKeysPage, revokeApiKey } from '../../tenancy/api-keys.ts';
 import { access } from '../access.ts';
-import { workspaceContextOf } from '../plugins/authentication.ts';
+import { auditActorOf, workspaceContextOf } from '../plugins/authentication.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
 import { apiKeySchema, createApiKeyBodySchema, createdApiKeySchema, keyParamsSchema } from '../schemas/tenancy.ts';
@@ -33,7 +33,7 @@ export const apiKeyRoutes: RouteModule = async (app, { runtime }) => {
       response: { 201: createdApiKeySchema },
     },
     handler: async (request, reply) =>
-      reply.code(201).send(await createApiKey(database, keyPepper, workspaceContextOf(request), request.body)),
+      reply.code(201).send(await createApiKey(database, keyPepper, workspaceContextOf(request), request.body, auditActorOf(request))),
   });
 
   app.delete('/workspaces/:id/api-keys/:keyId', {
@@ -44,6 +44,6 @@ export const apiKeyRoutes: RouteModule = async (app, { runtime }) => {
       params: keyParamsSchema,
       response: { 200: apiKeySchema },
     },
-    handler: async (request) => revokeApiKey(database, workspaceContextOf(request), request.params.keyId),
+    handler: async (request) => revokeApiKey(database, workspaceContextOf(request), request.params.keyId, auditActorOf(request)),
   });
 };

@@ -4,6 +4,7 @@ import { RagspaceError } from '../../errors.ts';
 import { withCustomer } from '../../tenancy/workspace-context.ts';
 import { access } from '../access.ts';
 import { citationToWire, chatTurnToWire, usageToWire } from '../chat-wire-format.ts';
+import { loadChatService } from '../load-chat-service.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
 import { errorBody } from '../plugins/errors.ts';
 import type { RouteModule } from '../route-module.ts';
@@ -11,8 +12,6 @@ import { chatBodySchema, chatResponseSchema } from '../schemas/chat.ts';
 import { idParamsSchema } from '../schemas/common.ts';
 import { openEventStream, wantsEventStream, type EventStream } from '../server-sent-events.ts';
 
-// The agent (LangChain and the OpenAI SDK, some 1,500 modules) loads with the first chat turn, not at start-up.
-const loadChatService = () => import('../../agent/chat-service.ts');
 
 export const chatRoutes: RouteModule = async (app, { runtime }) => {
   const dependencies: ChatDependencies = {

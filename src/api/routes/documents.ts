@@ -15,6 +15,8 @@ import {
   type IngestOptions,
 } from '../../ingestion/documents.ts';
 import { resolveContentType } from '../../ingestion/loaders/index.ts';
+import { countIngestedDocument } from '../../observability/metrics.ts';
+import type { WorkspaceContext } from '../../tenancy/workspace-context.ts';
 import { parseInput } from '../../tenancy/validation.ts';
 import { access } from '../access.ts';
 import { workspaceContextOf } from '../plugins/authentication.ts';
@@ -43,9 +45,22 @@ interface Upload {
   sizeBytes: number;
 }
 
+// Strict base64 (Buffer.from would silently skip stray characters and store a damaged file).
+const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeBase64Content(content: string): Buffer {
+  const compact = content.replace(/\s+/g, '');
+  if (!base64Pattern.test(compact)) {
+    throw validationError('content is not valid base64', [{ path: 'body.content', message: 'must be base64 when contentEncoding is "base64"' }]);
+  }
+  return Buffer.from(compact, 'base64');
+}
+
 function fromJson(body: unknown): Upload {
-  const { chunkSize, chunkOverlap, graph, ...document } = parseInput(jsonDocumentBodySchema, body);
-  return { input: document, options: { chunkSize, chunkOverlap, graph }, sizeBytes: Buffer.byteLength(document.content) };
+  const { chunkSize, chunkOverlap, graph, contentEncoding, ...document } = parseInput(jsonDocumentBodySchema, body);
+  const content = contentEncoding === 'base64' ? decodeBase64Content(document.content) : document.content;
+  const sizeBytes = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+  return { input: { ...document, content }, options: { chunkSize, chunkOverlap, graph }, sizeBytes };
 }
 
 /** The multipart parser (busboy) reports a missing boundary or a truncated body as a plain Error with no code. */
@@ -95,6 +110,13 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
     listeners: runtime.documentListeners,
   };
 
+  /** ingestDocument, counted for /metrics. */
+  const ingest = async (context: WorkspaceContext, upload: Upload) => {
+    const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+    countIngestedDocument({ workspaceId: context.workspaceId, status: result.status, chunks: result.status === 'unchanged' ? 0 : result.chunkCount });
+    return result;
+  };
+
   // Only this route file parses multipart; elsewhere a form upload is a 415.
   await app.register(fastifyMultipart, {
     limits: { fileSize: config.bodyLimitBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 21 },
@@ -139,7 +161,7 @@ export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs,
         return reply.code(202).send({ job });
       }
 
-      const result = await ingestDocument(ingestion, context, upload.input, upload.options);
+      const result = await ingest(context, upload);
       return reply.code(result.status === 'created' ? 201 : 200).send(result);
     },
   });

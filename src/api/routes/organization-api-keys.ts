@@ -6,6 +6,7 @@ import {
   revokeOrganizationApiKey,
 } from '../../tenancy/organization-keys.ts';
 import { access } from '../access.ts';
+import { auditActorOf } from '../plugins/authentication.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, pageQuerySchema, pageSchema } from '../schemas/common.ts';
 import {
@@ -30,7 +31,7 @@ export const organizationApiKeyRoutes: RouteModule = async (app, { runtime }) =>
       response: { 201: createdOrganizationApiKeySchema },
     },
     handler: async (request, reply) =>
-      reply.code(201).send(await createOrganizationApiKey(database, keyPepper, request.params.id, request.body)),
+      reply.code(201).send(await createOrganizationApiKey(database, keyPepper, request.params.id, request.body, auditActorOf(request))),
   });
 
   app.get('/organizations/:id/api-keys', {
@@ -53,6 +54,6 @@ export const organizationApiKeyRoutes: RouteModule = async (app, { runtime }) =>
       params: keyParamsSchema,
       response: { 200: organizationApiKeySchema },
     },
-    handler: async (request) => revokeOrganizationApiKey(database, request.params.id, request.params.keyId),
+    handler: async (request) => revokeOrganizationApiKey(database, request.params.id, request.params.keyId, auditActorOf(request)),
   });
 };

@@ -2,7 +2,7 @@
 import { confirmationMismatch } from '../../errors.ts';
 import { deleteWorkspace, getWorkspace, updateWorkspace } from '../../tenancy/workspaces.ts';
 import { access } from '../access.ts';
-import { workspaceContextOf } from '../plugins/authentication.ts';
+import { auditActorOf, workspaceContextOf } from '../plugins/authentication.ts';
 import type { RouteModule } from '../route-module.ts';
 import { idParamsSchema, noContentSchema } from '../schemas/common.ts';
 import { deleteWorkspaceQuerySchema, updateWorkspaceBodySchema, workspaceSchema } from '../schemas/tenancy.ts';
@@ -51,7 +51,7 @@ export const workspaceRoutes: RouteModule = async (app, { runtime }) => {
       if (runtime.graphStore.backend !== 'postgres') await runtime.graphStore.clearWorkspaceGraph(context);
       // Checked again inside the deleting transaction, in case the slug changed meanwhile. Its
       // ingestion jobs go with it (a running one finds its lease gone and records nothing).
-      await deleteWorkspace(database, context.workspaceId, { confirmSlug: request.query.confirm });
+      await deleteWorkspace(database, context.workspaceId, { confirmSlug: request.query.confirm, actor: auditActorOf(request) });
       return reply.code(204).send();
     },
   });

@@ -14,7 +14,7 @@ export const chatBodySchema = z.strictObject({
   customer_id: customerIdSchema.optional(),
 });
 
-const citationSchema = z
+export const citationSchema = z
   .object({
     number: z.number().int(),
     chunk_id: z.uuid(),
@@ -25,7 +25,7 @@ const citationSchema = z
   })
   .meta({ id: 'Citation' });
 
-const toolCallSchema = z
+export const toolCallSchema = z
   .object({
     id: z.string(),
     name: z.string(),

@@ -12,15 +12,19 @@ import { searchRequestSchema } from '../../search/search-request.ts';
 
 const timestamp = z.date().describe('ISO 8601 date-time');
 
-/** The JSON upload: the ingestion service's document input with text content, and the ingest options. */
+/** The JSON upload: the ingestion service's document input with text (or base64) content, and the ingest options. */
 export const jsonDocumentBodySchema = documentInputSchema.extend({
-  content: z.string().min(1).describe('The document text (Markdown, plain text or HTML)'),
+  content: z
+    .string()
+    .min(1)
+    .describe('The document: text (Markdown, plain text, HTML, CSV), or the file\'s bytes in base64 with contentEncoding "base64" (PDF, DOCX, PPTX, XLSX, ODT, ODS, ODP)'),
+  contentEncoding: z.enum(['text', 'base64']).optional().describe("base64: content is the file's bytes in base64 (for binary formats); default text"),
   ...ingestOptionFields,
 });
 
 /** Multipart form fields (documentation; the route reads the stream itself). */
 export const multipartDocumentBodySchema = z.object({
-  file: z.string().meta({ format: 'binary' }).describe('The document: .md, .txt, .html or .pdf'),
+  file: z.string().meta({ format: 'binary' }).describe('The document: .md, .txt, .html, .pdf, .csv, .tsv, .docx, .pptx, .xlsx, .odt, .ods or .odp'),
   source: z.string().optional().describe('Default: the file name'),
   title: z.string().optional(),
   contentType: z.string().optional().describe("Default: the file part's Content-Type, else the extension"),

@@ -5,13 +5,26 @@ import { agentToolNames, createAgentSchema, updateAgentSchema } from '../../tena
 import { createApiKeySchema } from '../../tenancy/api-keys.ts';
 import { createOrganizationApiKeySchema } from '../../tenancy/organization-keys.ts';
 import { createOrganizationSchema, updateOrganizationSchema } from '../../tenancy/organizations.ts';
+import { limitOverridesSchema } from '../../tenancy/plans.ts';
 import { apiKeyScopes } from '../../tenancy/workspace-context.ts';
 import { createWorkspaceSchema, updateWorkspaceSchema } from '../../tenancy/workspaces.ts';
 
 const timestamp = z.date().describe('ISO 8601 date-time');
 
+const tenantStatusSchema = z.enum(['active', 'suspended']).describe('suspended: every route refuses its keys (403); its data is kept');
+
 export const organizationSchema = z
-  .object({ id: z.uuid(), slug: z.string(), name: z.string(), createdAt: timestamp, updatedAt: timestamp })
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    name: z.string(),
+    planId: z.string().describe('The plan its workspaces run under'),
+    contactEmail: z.string().nullable(),
+    status: tenantStatusSchema,
+    statusChangedAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
   .meta({ id: 'Organization' });
 
 export { createOrganizationSchema as createOrganizationBodySchema, updateOrganizationSchema as updateOrganizationBodySchema };
@@ -24,6 +37,9 @@ export const workspaceSchema = z
     name: z.string(),
     graphGroup: z.string(),
     settings: z.record(z.string(), z.unknown()),
+    status: tenantStatusSchema,
+    statusChangedAt: timestamp.nullable(),
+    limitOverrides: limitOverridesSchema.describe("Limits this workspace has instead of its organization plan's (null: unlimited)"),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

@@ -1,6 +1,7 @@
 // ragspace key create|list|revoke
 import type { Command } from 'commander';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../tenancy/api-keys.ts';
+import { cliOperator } from '../../tenancy/audit.ts';
 import { getWorkspace } from '../../tenancy/workspaces.ts';
 import { formatTable, printResult } from '../output.ts';
 import { runWithDatabase } from '../run-command.ts';
@@ -33,7 +34,7 @@ export function registerKeyCommands(program: Command): void {
             name: options.name,
             scopes: splitList(options.scopes),
             expiresAt: options.expiresAt,
-          });
+          }, cliOperator);
           printResult(options, { ...created.apiKey, secret: created.secret }, () =>
             [
               `created key ${created.apiKey.prefix} (${created.apiKey.id}) for workspace ${workspace.slug}`,
@@ -81,7 +82,7 @@ export function registerKeyCommands(program: Command): void {
     .action(
       runWithDatabase<{ workspace: string; json?: boolean }, [string]>(async (runtime, options, keyReference) => {
         const workspace = await getWorkspace(runtime.database, options.workspace);
-        const revoked = await revokeApiKey(runtime.database, { workspaceId: workspace.id }, keyReference);
+        const revoked = await revokeApiKey(runtime.database, { workspaceId: workspace.id }, keyReference, cliOperator);
         printResult(options, revoked, () => `revoked key ${revoked.prefix} (${revoked.id})`);
       }),
     );

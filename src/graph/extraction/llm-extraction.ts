@@ -3,9 +3,8 @@
 // chunks for long documents) extracts everything; one more call judges contradictions, only when
 // the document touches facts already stored.
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
-import { upstreamError } from '../../errors.ts';
+import { describeModelFailure } from '../../models/model-failure.ts';
 import type { ContradictionJudge, JudgedFact } from '../indexing/contradictions.ts';
 import { entityTypes } from '../model.ts';
 import { normalizeEntityName } from '../names.ts';
@@ -59,40 +58,33 @@ facts that cannot be true at the same time (another chief executive of the same 
 another current employer). Facts that can both hold are not contradictions. Return an empty list if there are none.`;
 
 export interface LlmExtractionOptions {
-  model: BaseChatModel;
+  /** Builds the chat model (the model provider's, with the configured timeout and retries) on first use. */
+  model: () => Promise<BaseChatModel>;
   /** For the extractor's name ("llm:<model>"). */
   modelName: string;
+  /** CHAT_TIMEOUT_MS, quoted when the model times out. */
+  timeoutMs: number;
   /** Characters of chunk text per call; longer documents are split into batches (default 24,000). */
   maximumCharactersPerCall?: number;
 }
 
-/** The chat model graph extraction uses: any OpenAI-compatible server, deterministic settings. */
-export function createGraphChatModel(settings: { model: string; apiKey?: string; baseUrl?: string; maxRetries?: number }): ChatOpenAI {
-  return new ChatOpenAI({
-    model: settings.model,
-    // Local OpenAI-compatible servers often need no key; the client still wants a string.
-    apiKey: settings.apiKey ?? 'not-needed',
-    temperature: 0,
-    maxRetries: settings.maxRetries ?? 2,
-    configuration: settings.baseUrl ? { baseURL: settings.baseUrl } : undefined,
-  });
-}
+type ModelSettings = Pick<LlmExtractionOptions, 'model' | 'modelName' | 'timeoutMs'>;
 
 async function invokeStructured<Schema extends z.ZodType<Record<string, unknown>>>(
-  model: BaseChatModel,
+  settings: ModelSettings,
   schema: Schema,
   name: string,
   instructions: string,
   input: string,
 ): Promise<z.infer<Schema>> {
-  const structured = model.withStructuredOutput(schema, { name, method: 'jsonSchema' });
   try {
+    const structured = (await settings.model()).withStructuredOutput(schema, { name, method: 'jsonSchema' });
     return (await structured.invoke([
       { role: 'system', content: instructions },
       { role: 'user', content: input },
     ])) as z.infer<Schema>;
   } catch (error) {
-    throw upstreamError(`The graph extraction model failed (${name}): ${(error as Error).message}`);
+    throw describeModelFailure(error, settings.modelName, settings.timeoutMs);
   }
 }
 
@@ -154,7 +146,7 @@ export function createLlmExtractor(options: LlmExtractionOptions): GraphExtracto
       for (const batch of batchesOf(input.episodes, maximumCharacters)) {
         const chunks = batch.map((episode, index) => `[chunk ${index + 1}]\n${episode.content}`).join('\n\n');
         const output = await invokeStructured(
-          options.model,
+          options,
           extractionSchema,
           'extract_knowledge_graph',
           extractionInstructions,
@@ -172,7 +164,7 @@ function describeFact(fact: JudgedFact): string {
   return `${fact.sourceName} -[${fact.relation}]-> ${fact.targetName}: ${fact.fact}${since}`;
 }
 
-export function createLlmContradictionJudge(options: { model: BaseChatModel; modelName: string; maximumExistingFacts?: number }): ContradictionJudge {
+export function createLlmContradictionJudge(options: ModelSettings & { maximumExistingFacts?: number }): ContradictionJudge {
   const maximumExisting = options.maximumExistingFacts ?? 100;
   return {
     name: `llm:${options.modelName}`,
@@ -189,7 +181,7 @@ export function createLlmContradictionJudge(options: { model: BaseChatModel; mod
         'Existing facts:',
         ...existing.map((fact, index) => `E${index + 1}. ${describeFact(fact)}`),
       ].join('\n');
-      const output = await invokeStructured(options.model, contradictionSchema, 'find_contradictions', contradictionInstructions, listing);
+      const output = await invokeStructured(options, contradictionSchema, 'find_contradictions', contradictionInstructions, listing);
       return output.contradictions.flatMap((pair): Array<[string, string]> => {
         const newFact = newFacts[pair.new_fact - 1];
         const existingFact = existing[pair.existing_fact - 1];

@@ -1,11 +1,12 @@
-// The one interface every embedding provider implements (ARCHITECTURE.md invariant 7).
+// The one interface every embedding provider implements (ARCHITECTURE.md invariant 7): LangChain's
+// Embeddings interface (embedDocuments, embedQuery), plus the name and size of its vector space.
+// Built from the config by src/models/model-provider.ts.
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 
-export interface Embedder {
+export interface Embedder extends EmbeddingsInterface {
   /** Identifies the vector space, e.g. "local:hashing-v1" or "openai:text-embedding-3-small". */
   readonly name: string;
   readonly dimensions: number;
-  embedDocuments(texts: string[]): Promise<number[][]>;
-  embedQuery(text: string): Promise<number[]>;
 }
 
 /** pgvector's text form: 9 significant digits round-trip a float4 exactly. */

@@ -83,6 +83,8 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
           const tries = attempt + 1;
           throw upstreamError(
             `Embedding request to ${target} failed${status} after ${tries} attempt${tries === 1 ? '' : 's'}: ${failure.message ?? String(error)}`,
+            undefined,
+            { cause: error },
           );
         }
         const backoff = Math.min(maxDelay, initialDelay * 2 ** attempt) * (0.5 + Math.random() / 2);

@@ -1,6 +1,6 @@
 // Reads a document's bytes into a title and structured text, choosing the loader by content type.
 import { unprocessable, unsupportedMediaType } from '../../errors.ts';
-import { contentTypes, detectContentType, supportedExtensions, type SupportedContentType } from './content-types.ts';
+import { contentTypes, detectContentType, supportedExtensions, supportedFormatNames, type SupportedContentType } from './content-types.ts';
 import { loadHtml } from './html.ts';
 import type { LoadedDocument } from './loaded-document.ts';
 import { loadMarkdown } from './markdown.ts';
@@ -21,7 +21,7 @@ export function resolveContentType(input: Pick<LoaderInput, 'source' | 'contentT
   if (!contentType) {
     const declared = input.contentType ? `content type "${input.contentType}"` : 'its file extension';
     throw unsupportedMediaType(
-      `"${input.source}" is not a supported document (by ${declared}); supported: Markdown, plain text, HTML and PDF (${supportedExtensions.map((extension) => `.${extension}`).join(', ')})`,
+      `"${input.source}" is not a supported document (by ${declared}); supported: ${supportedFormatNames} (${supportedExtensions.map((extension) => `.${extension}`).join(', ')})`,
     );
   }
   return contentType;
@@ -42,6 +42,31 @@ export async function loadDocument(input: LoaderInput): Promise<LoadedDocument &
       break;
     case contentTypes.pdf:
       loaded = await loadPdf(input.source, input.content);
+      break;
+    // Office parsers are loaded on first use: most deployments and commands never need them.
+    case contentTypes.csv:
+      loaded = (await import('./csv.ts')).loadDelimitedText(input.source, input.content, 'auto');
+      break;
+    case contentTypes.tsv:
+      loaded = (await import('./csv.ts')).loadDelimitedText(input.source, input.content, '\t');
+      break;
+    case contentTypes.docx:
+      loaded = await (await import('./docx.ts')).loadDocx(input.source, input.content);
+      break;
+    case contentTypes.pptx:
+      loaded = (await import('./pptx.ts')).loadPptx(input.source, input.content);
+      break;
+    case contentTypes.xlsx:
+      loaded = await (await import('./xlsx.ts')).loadXlsx(input.source, input.content);
+      break;
+    case contentTypes.odt:
+      loaded = (await import('./opendocument.ts')).loadOpenDocument(input.source, input.content, 'text');
+      break;
+    case contentTypes.ods:
+      loaded = (await import('./opendocument.ts')).loadOpenDocument(input.source, input.content, 'spreadsheet');
+      break;
+    case contentTypes.odp:
+      loaded = (await import('./opendocument.ts')).loadOpenDocument(input.source, input.content, 'presentation');
       break;
   }
   if (!loaded.text.trim()) throw unprocessable(`"${input.source}" contains no text to index`);
