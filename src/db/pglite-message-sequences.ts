@@ -9,6 +9,7 @@
 // instance the socket server sees reports "in a transaction" from a client's first extended
 // message to its Sync: the server then serves that client alone until the sequence is complete.
 import type { PGlite } from '@electric-sql/pglite';
+import { overridePglite } from './pglite-overrides.ts';
 
 // Frontend message types (the first byte): those that continue an extended sequence, and those
 // that complete it (Sync, a simple Query, Terminate).
@@ -32,12 +33,5 @@ export function serveWholeMessageSequences(instance: PGlite): PGlite {
       return instance.exec(...args);
     },
   };
-  return new Proxy(instance, {
-    get(target, property) {
-      if (property in overrides) return overrides[property as keyof PGlite];
-      const value: unknown = Reflect.get(target, property, target);
-      // PGlite keeps its state in private fields, which a proxy cannot reach: methods run on the instance.
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overridePglite(instance, overrides);
 }

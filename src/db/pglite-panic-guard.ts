@@ -5,6 +5,7 @@
 // a PANIC, every later call fails at once, so its host can stop serving and the data directory
 // can be opened again (PostgreSQL's recovery) when there is room.
 import type { PGlite } from '@electric-sql/pglite';
+import { overridePglite } from './pglite-overrides.ts';
 
 export class PgliteStoppedError extends Error {
   override name = 'PgliteStoppedError';
@@ -64,12 +65,5 @@ export function guardAgainstPanic(instance: PGlite, onPanic: (message: string) =
       }
     },
   };
-  return new Proxy(instance, {
-    get(target, property) {
-      if (property in guarded) return guarded[property as keyof PGlite];
-      const value: unknown = Reflect.get(target, property, target);
-      // PGlite keeps its state in private fields, which a proxy cannot reach: methods run on the instance.
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overridePglite(instance, guarded);
 }
