@@ -15,6 +15,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/worker-script.ts';
 import type { Database } from './database.ts';
 import type { EmbeddedHostData, EmbeddedHostMessage } from './embedded-host-worker.ts';
+import { isDatabaseUnavailable } from './database-errors.ts';
 import { ensurePrivateDirectory, restrictTree } from './private-directory.ts';
 import { createPostgresDatabase } from './postgres-database.ts';
 
@@ -109,11 +110,13 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
   while (Date.now() < deadline) {
     if (await canConnect(socketPath)) {
       log(`using the embedded database served by another ragspace process (${socketPath})`);
-      return withFailover(connect(dataDirectory, poolSize, log), () => openEmbeddedDatabase(options), log);
+      return withFailover({ ...connect(dataDirectory, poolSize, log), isOwner: false }, () => openEmbeddedDatabase(options), log);
     }
     if (await tryAcquireOwnerLock(lockPath)) {
       try {
-        return await becomeOwner(dataDirectory, socketPath, lockPath, poolSize, log);
+        // The owner too reopens the directory if its database thread stops (a PANIC: a full disk).
+        const owned = await becomeOwner(dataDirectory, socketPath, lockPath, poolSize, log);
+        return withFailover(owned, () => openEmbeddedDatabase(options), log);
       } catch (error) {
         await rm(lockPath, { force: true });
         throw error;
@@ -144,6 +147,13 @@ async function startHost(data: EmbeddedHostData, log: (message: string) => void)
   return host;
 }
 
+/** A thread that stopped serving: the directory is released so that any process (this one too) can reopen it. */
+async function releaseDirectory(host: Worker, socketPath: string, lockPath: string): Promise<void> {
+  await host.terminate();
+  await rm(socketPath, { force: true });
+  await rm(lockPath, { force: true });
+}
+
 async function becomeOwner(
   dataDirectory: string,
   socketPath: string,
@@ -156,12 +166,19 @@ async function becomeOwner(
   // PGlite's template files are 0666 whatever the umask; the key files may have been opened up since.
   await restrictTree(dataDirectory);
   log(`embedded database opened in ${dataDirectory}, served on ${socketPath}`);
+  let released: Promise<void> | undefined;
+  host.on('message', (message: EmbeddedHostMessage) => {
+    if (message.type !== 'stopped') return;
+    log(`the embedded database stopped: ${message.message}; it is reopened on the next request`);
+    released ??= releaseDirectory(host, socketPath, lockPath);
+  });
   const database = connect(dataDirectory, poolSize, log);
   return {
     ...database,
     isOwner: true,
     async close() {
       await database.close();
+      if (released) return released;
       // The thread hands over between transactions, closes PGlite and says so.
       const closed = new Promise<void>((resolve) => {
         host.once('message', () => resolve());
@@ -169,50 +186,64 @@ async function becomeOwner(
       });
       host.postMessage('close');
       await closed;
-      await host.terminate();
-      await rm(socketPath, { force: true });
-      await rm(lockPath, { force: true });
+      released = releaseDirectory(host, socketPath, lockPath);
+      await released;
     },
   };
 }
 
-const connectionLostCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ENOENT', 'EPIPE']);
-
-function isConnectionLost(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code && connectionLostCodes.has(code)) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|connection error|not queryable|Handler disconnected/i.test(message);
-}
+// After a failed reopen (the directory cannot be opened yet, e.g. its disk is still full),
+// requests fail at once for this long instead of each trying again.
+const reopenBackoffMs = 1_000;
 
 /**
- * A client of another process's embedded database. When that owner exits, the next operation
- * reopens the data directory (becoming the owner or reaching the new one) and runs once more.
- * The owner hands over only between transactions, so an interrupted transaction was rolled back.
+ * A database that reopens the data directory when its connection is lost: a client whose owner
+ * process exited, or an owner whose database thread stopped. The next operation reopens the
+ * directory (becoming the owner or reaching the new one) and runs once more; the owner hands over
+ * only between transactions, and a stopped thread's open transactions were never committed, so an
+ * interrupted transaction was rolled back.
  */
-function withFailover(initial: Database, reopen: () => Promise<EmbeddedDatabase>, log: (message: string) => void): EmbeddedDatabase {
-  let current: Database = initial;
-  let owner = false;
+function withFailover(initial: EmbeddedDatabase, reopen: () => Promise<EmbeddedDatabase>, log: (message: string) => void): EmbeddedDatabase {
+  let current: EmbeddedDatabase = initial;
   let reopening: Promise<void> | undefined;
+  let failedReopen: { at: number; error: Error } | undefined;
+  /** `current` is closed and could not be reopened yet: every operation tries to reopen first. */
+  let lost = false;
+
+  function reopenAfter(used: EmbeddedDatabase): Promise<void> {
+    if (failedReopen && Date.now() - failedReopen.at < reopenBackoffMs) return Promise.reject(failedReopen.error);
+    reopening ??= (async () => {
+      log('the embedded database went away; reopening it');
+      if (!lost) await used.close().catch(() => undefined);
+      lost = true;
+      try {
+        current = await reopen();
+        lost = false;
+        failedReopen = undefined;
+      } catch (error) {
+        // Reported as unavailable (57P03 cannot_connect_now): the request fails with 503, a later one tries again.
+        const unavailable = Object.assign(new Error(`The embedded database cannot be opened right now: ${(error as Error).message}`), {
+          code: '57P03',
+          cause: error,
+        });
+        failedReopen = { at: Date.now(), error: unavailable };
+        throw unavailable;
+      }
+    })().finally(() => {
+      reopening = undefined;
+    });
+    return reopening;
+  }
 
   async function run<T>(operation: (database: Database) => Promise<T>): Promise<T> {
+    if (lost) await (reopening ?? reopenAfter(current));
     const used = current;
     try {
       return await operation(used);
     } catch (error) {
-      if (!isConnectionLost(error)) throw error;
-      if (used === current) {
-        reopening ??= (async () => {
-          log('the process serving the embedded database went away; reopening it');
-          await used.close().catch(() => undefined);
-          const reopened = await reopen();
-          current = reopened;
-          owner = reopened.isOwner;
-        })().finally(() => {
-          reopening = undefined;
-        });
-      }
-      await reopening;
+      if (!isDatabaseUnavailable(error)) throw error;
+      if (used === current) await reopenAfter(used);
+      else await reopening;
       return operation(current);
     }
   }
@@ -220,11 +251,14 @@ function withFailover(initial: Database, reopen: () => Promise<EmbeddedDatabase>
   return {
     kind: 'postgres',
     get isOwner() {
-      return owner;
+      return current.isOwner;
     },
     query: (sql, parameters) => run((database) => database.query(sql, parameters)),
     executeScript: (sql) => run((database) => database.executeScript(sql)),
     transaction: (work) => run((database) => database.transaction(work)),
-    close: () => current.close(),
+    close: async () => {
+      await reopening?.catch(() => undefined);
+      if (!lost) await current.close();
+    },
   };
 }

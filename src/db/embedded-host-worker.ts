@@ -6,13 +6,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createPgliteInstance } from './pglite-database.ts';
+import { serveWholeMessageSequences } from './pglite-message-sequences.ts';
+import { guardAgainstPanic } from './pglite-panic-guard.ts';
 
 export interface EmbeddedHostData {
   pgdataDirectory: string;
   socketPath: string;
 }
 
-export type EmbeddedHostMessage = { type: 'ready' } | { type: 'closed' } | { type: 'failed'; message: string };
+export type EmbeddedHostMessage =
+  | { type: 'ready' }
+  | { type: 'closed' }
+  | { type: 'failed'; message: string }
+  /** PGlite panicked (a full disk): the thread serves no more; the owner ends it so the directory can be reopened. */
+  | { type: 'stopped'; message: string };
 
 // Started by startWorker, which hands the thread its task as workerData.task.
 const { pgdataDirectory, socketPath } = (workerData as { task: EmbeddedHostData }).task;
@@ -28,7 +35,14 @@ async function waitUntilIdle(instance: { isInTransaction(): boolean }, server: P
 }
 
 try {
-  const instance = await createPgliteInstance(pgdataDirectory);
+  let stopped = false;
+  const guarded = guardAgainstPanic(await createPgliteInstance(pgdataDirectory), (message) => {
+    stopped = true;
+    post({ type: 'stopped', message });
+    // The panicking statement's answer reaches its client first; then every client is cut off.
+    setTimeout(() => void server.stop(), 100);
+  });
+  const instance = serveWholeMessageSequences(guarded);
   // maxConnections above 1 makes the server multiplex clients, each keeping its transaction.
   const server = new PGLiteSocketServer({ db: instance, path: socketPath, maxConnections: 64 });
   await server.start();
@@ -36,7 +50,8 @@ try {
     // Hand over between transactions: clients then reconnect (one of them becomes the owner).
     await waitUntilIdle(instance, server);
     await server.stop();
-    await instance.close();
+    // A panicked instance would never answer close(); the thread's end releases it.
+    if (!stopped) await instance.close();
     post({ type: 'closed' });
     port.close();
   });

@@ -6,6 +6,7 @@
 // document-store.ts) → notify the listeners (the knowledge graph) after the commit.
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import { clientErrorForDatabaseFailure } from '../db/database-errors.ts';
 import { isUuid } from '../db/workspace-scope.ts';
 import { upstreamError, validationError } from '../errors.ts';
 import type { Page, PageRequest } from '../tenancy/pagination.ts';
@@ -85,6 +86,10 @@ async function notifyListeners(
     try {
       await notify(listener);
     } catch (error) {
+      // The database failing (unavailable, full) or the workspace deleted meanwhile is no fault of
+      // the listener's upstream: it is answered as such (503, 507, 409), not as 502.
+      const databaseFailure = clientErrorForDatabaseFailure(error);
+      if (databaseFailure) throw databaseFailure;
       failures.push((error as Error).message ?? String(error));
     }
   }

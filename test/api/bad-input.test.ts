@@ -288,7 +288,7 @@ describe('bad input', () => {
         expect(response.status, `${source}: ${JSON.stringify(response.body)}`).toBe(201);
         expect((response.body as unknown as { document: { contentType: string } }).document.contentType).toBe(contentType);
       }
-      await expectRefused(415, 'unsupported_media_type', () => send('POST', `${base}/documents`, { source: 'sheet.xlsx', content: 'a,b' }));
+      await expectRefused(415, 'unsupported_media_type', () => send('POST', `${base}/documents`, { source: 'archive.zip', content: 'a,b' }));
     });
   });
 

@@ -58,7 +58,10 @@ async function readEvents(response: Response, onEvent: (event: EventSourceMessag
 async function rowsLeftBehind(database: Database, workspaceId: string): Promise<Record<string, number>> {
   const { rows: tables } = await database.query<{ table: string }>(
     `SELECT table_name AS "table" FROM information_schema.columns
-     WHERE table_schema = 'public' AND column_name = 'workspace_id' ORDER BY table_name`,
+     WHERE table_schema = 'public' AND column_name = 'workspace_id'
+       -- The audit trail outlives what it describes (the deletion is itself an event); tenants cannot read it.
+       AND table_name <> 'audit_events'
+     ORDER BY table_name`,
   );
   expect(tables.length).toBeGreaterThan(10);
   const left: Record<string, number> = {};
@@ -151,8 +154,8 @@ describe('access taken away while work is in flight', () => {
         expect(seeded.status).toBe(201);
       }
 
-      const statuses: number[] = [];
       const codes: string[] = [];
+      const serverErrors: string[] = [];
       let gone = false;
       const served: number[] = [];
       /** Runs one kind of request until the workspace is gone and the key fails; returns how many it sent. */
@@ -160,8 +163,9 @@ describe('access taken away while work is in flight', () => {
         const laneNumber = served.push(0) - 1;
         for (let index = 0; index < 400; index += 1) {
           const response = await request(index);
-          statuses.push(response.status);
-          if (response.status >= 400) codes.push(await expectErrorShape(response));
+          // A server error is kept whole, to say what failed.
+          if (response.status >= 500) serverErrors.push(`${response.status} ${await response.text()}`);
+          else if (response.status >= 400) codes.push(await expectErrorShape(response));
           else await response.arrayBuffer();
           if (response.status < 300) served[laneNumber]! += 1;
           if (gone && response.status === 401) return index + 1;
@@ -185,7 +189,7 @@ describe('access taken away while work is in flight', () => {
 
       // Clear answers only: served, unauthorised once the key went with the workspace, not found,
       // or a conflict for writes that lost the race; never a server error.
-      expect(statuses.filter((status) => status >= 500)).toEqual([]);
+      expect(serverErrors).toEqual([]);
       expect([...new Set(codes)].filter((code) => !['unauthorized', 'not_found', 'conflict'].includes(code))).toEqual([]);
       // Background jobs that were running finish (or find their workspace gone) before the check.
       await offline.api.app.close();

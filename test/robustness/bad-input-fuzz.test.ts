@@ -183,6 +183,8 @@ describe('robustness: bad input on every route', () => {
     return requests;
   }
 
+  const isMcpRoute = (url: string) => /^\/workspaces\/[^/?]+\/mcp(\?|$)/.test(url);
+
   it('answers every bad request with a 4xx (never a 5xx) and changes nothing when it refuses', async () => {
     const document = (api.app as unknown as { swagger(): Parameters<typeof operationsOf>[0] }).swagger();
     const resolve = (reference: string) => document.components!.schemas![reference.split('/').at(-1)!]!;
@@ -208,8 +210,10 @@ describe('robustness: bad input on every route', () => {
         serverErrors.push(`${where}: ${logged?.slice(0, 600) ?? response.body.slice(0, 300)}`);
       }
       if (response.statusCode >= 400) {
-        const error = response.json() as { error?: { code?: unknown; message?: unknown } };
-        if (typeof error.error?.code !== 'string' || typeof error.error.message !== 'string') serverErrors.push(`${where}: not in the error shape: ${response.body.slice(0, 200)}`);
+        const error = response.json() as { jsonrpc?: unknown; error?: { code?: unknown; message?: unknown } };
+        // The MCP transport answers in JSON-RPC's own error shape (a numeric code), which MCP clients read.
+        const codeType = isMcpRoute(request.url) && error.jsonrpc === '2.0' ? 'number' : 'string';
+        if (typeof error.error?.code !== codeType || typeof error.error?.message !== 'string') serverErrors.push(`${where}: not in the error shape: ${response.body.slice(0, 200)}`);
       }
       // Reads cannot write; every other request is checked: refused means nothing changed.
       if (request.method === 'GET') continue;

@@ -7,7 +7,7 @@
 // right guess and a wrong one look alike to it. Every failure is counted and audited. Once the
 // principal is known, every log line of the request carries it (ids, never the secret).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { notReady, RagspaceError, rateLimited, unauthorized, validationError } from '../../errors.ts';
 import { countAuthenticationFailure, countRateLimitRejection } from '../../observability/metrics.ts';
@@ -178,7 +178,18 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
       await principals.refresh().catch((error: unknown) => request.log.warn({ err: error }, 'could not refresh the key cache'));
     });
 
+    // A refused request (no key, a bad one, over a limit, another tenant's path) is logged too, by
+    // whoever it was sent as: the line says what was asked for (its URL masked), never a secret.
     app.addHook('onRequest', async (request, reply) => {
+      try {
+        await authenticate(request, reply);
+      } catch (error) {
+        request.log.info({ req: request }, 'incoming request');
+        throw error;
+      }
+    });
+
+    async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (closing) {
         reply.header('connection', 'close');
         throw notReady('The server is shutting down; retry shortly or on another instance');
@@ -249,7 +260,7 @@ export const authenticationPlugin = fastifyPlugin<AuthenticationOptions>(
         reply.log = request.log;
       }
       request.log.info({ req: request }, 'incoming request');
-    });
+    }
   },
   { name: 'ragspace-authentication', fastify: '5.x', dependencies: ['ragspace-errors', '@fastify/rate-limit'] },
 );
