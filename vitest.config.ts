@@ -28,8 +28,8 @@ const postgresTier = Boolean(process.env.TEST_DATABASE_URL);
 export default defineConfig({
   test: {
     // PGlite start-up takes seconds in WASM; database suites need room.
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
     // Two cores: more workers only thrash.
     maxWorkers: 2,
     globalSetup: ['test/setup/build.ts', 'test/setup/postgres-tier.ts'],

@@ -10,14 +10,14 @@ import { changeWorkspaceLimitOverrides } from '../../src/tenancy/plans.ts';
 import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 import { createTestTenant } from '../helpers/database.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
-import { startServe, type ServeProcess } from '../helpers/serve-process.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { onPglite } from '../helpers/test-tier.ts';
 import { bearer, createTestApi, createWorkspaceWithKey } from './helpers.ts';
 
 describe('rate limits shared through Redis', () => {
   let cli: CliEnvironment;
   let redis: TestRedis;
-  const servers: ServeProcess[] = [];
+  const servers: ServerProcess[] = [];
 
   beforeAll(async () => {
     cli = await createCliEnvironment();
@@ -25,8 +25,8 @@ describe('rate limits shared through Redis', () => {
     // The embedded first start would ingest the sample corpora; this deployment is set up already.
     if (onPglite) await ensureFirstTenant(cli.database, { planId: 'enterprise' });
     const environment = { ...cli.environment, REDIS_URL: redis.url };
-    servers.push(await startServe(environment));
-    servers.push(await startServe(environment));
+    servers.push(await startServerProcess(environment));
+    servers.push(await startServerProcess(environment));
   });
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.stop()));
@@ -43,7 +43,7 @@ describe('rate limits shared through Redis', () => {
     const answers: Array<{ server: number; status: number; remaining: string | null; retryAfter: string | null }> = [];
     for (let request = 0; request < 8; request += 1) {
       const server = request % 2;
-      const response = await fetch(`${servers[server]!.address}/workspaces/${tenant.workspaceId}`, { headers: { authorization: `Bearer ${secret}` } });
+      const response = await fetch(`${servers[server]!.baseUrl}/workspaces/${tenant.workspaceId}`, { headers: { authorization: `Bearer ${secret}` } });
       answers.push({ server, status: response.status, remaining: response.headers.get('x-ratelimit-remaining'), retryAfter: response.headers.get('retry-after') });
       await response.arrayBuffer();
     }
@@ -56,7 +56,7 @@ describe('rate limits shared through Redis', () => {
 
   it('shares the failed-authentication count of an address across processes too', async () => {
     const tenant = await createTestTenant(cli.database);
-    const url = (server: number) => `${servers[server]!.address}/workspaces/${tenant.workspaceId}`;
+    const url = (server: number) => `${servers[server]!.baseUrl}/workspaces/${tenant.workspaceId}`;
     const statuses: number[] = [];
     // The default allows 30 failures a minute per address.
     for (let attempt = 0; attempt < 31; attempt += 1) {

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '../../src/tenancy/api-keys.ts';
 import { credentialAccepts, findCredential } from '../../src/tenancy/credentials.ts';
-import { runCli, startServer, type CliResult } from '../helpers/cli.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
+import { startServerProcess } from '../helpers/server-process.ts';
 import { createCliEnvironment, type CliEnvironment } from '../helpers/cli-environment.ts';
 import { onPglite, onPostgres } from '../helpers/test-tier.ts';
 
@@ -134,14 +135,14 @@ describe.runIf(onPostgres)('ragspace serve with DATABASE_URL', () => {
   afterAll(() => cli.close());
 
   it('creates nothing and says to run ragspace init; init then gives a key that server takes', async () => {
-    const server = await startServer(cli.environment);
+    const server = await startServerProcess(cli.environment);
     try {
       expect(server.output()).toContain('The database has no organization yet: create the first one with `ragspace init`');
       expect(await counts(cli)).toEqual({ organizations: 0, workspaces: 0, agents: 0, keys: 0 });
       const initialised = await runCli(['init', '--json'], cli.environment);
       expect(initialised.exitCode, initialised.stderr).toBe(0);
       const { workspace, apiKey } = JSON.parse(initialised.stdout);
-      const response = await fetch(`${server.url}/workspaces/${workspace.id}`, { headers: { authorization: `Bearer ${apiKey.secret}` } });
+      const response = await fetch(`${server.baseUrl}/workspaces/${workspace.id}`, { headers: { authorization: `Bearer ${apiKey.secret}` } });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ slug: 'default' });
     } finally {
@@ -161,19 +162,19 @@ describe.runIf(onPglite)('ragspace serve on the embedded database', () => {
     // A tenant exists already, so the start skips the sample corpora.
     expect((await runCli(['init', '--json'], cli.environment)).exitCode).toBe(0);
     const keyFile = path.join(cli.environment.RAGSPACE_DATA_DIR!, 'bootstrap-key');
-    const first = await startServer(cli.environment);
+    const first = await startServerProcess(cli.environment);
     try {
       expect(first.output()).toContain('A platform key (admin of every organization and workspace) is in');
       expect(first.output()).toContain(`-H "Authorization: Bearer $(cat ${keyFile})"`);
       const key = (await readFile(keyFile, 'utf8')).trim();
-      expect((await fetch(`${first.url}/organizations`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      expect((await fetch(`${first.baseUrl}/organizations`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     } finally {
       await first.stop();
     }
 
     // Rotated elsewhere (printed, not written): the file now holds a revoked key.
     expect((await runCli(['platform-key', 'rotate', '--print'], cli.environment)).exitCode).toBe(0);
-    const second = await startServer(cli.environment);
+    const second = await startServerProcess(cli.environment);
     try {
       expect(second.output()).toContain('holds no valid platform key (missing, revoked or rotated away); issue a new one with `ragspace platform-key rotate`');
       expect(second.output()).not.toContain('A platform key (admin');

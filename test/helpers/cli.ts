@@ -1,5 +1,5 @@
 // Runs the real `ragspace` binary in a child process, as a user would.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
@@ -50,40 +50,3 @@ export async function expectCliRejected(
   expect(await snapshot()).toEqual(before);
 }
 
-export interface RunningServer {
-  /** http://host:port, as the server printed it. */
-  url: string;
-  /** Everything the server printed on standard output so far. */
-  output(): string;
-  /** SIGTERM, then waits for the process to exit. */
-  stop(): Promise<void>;
-}
-
-/** Starts `ragspace serve` on a free port and resolves once it says where it listens. */
-export function startServer(environment: Record<string, string>): Promise<RunningServer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binary, 'serve'], {
-      env: { ...process.env, LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ...environment },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const listening = /ragspace listening on (http:\/\/\S+)/.exec(stdout);
-      if (listening) {
-        resolve({
-          url: listening[1]!,
-          output: () => stdout,
-          async stop() {
-            child.kill('SIGTERM');
-            await exited;
-          },
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`ragspace serve exited (${code}) before listening: ${stderr}`)));
-  });
-}
