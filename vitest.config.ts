@@ -6,7 +6,6 @@ import { defineConfig } from 'vitest/config';
 // embedded tier's own machinery (pglite-socket sharing), so they run once, on PGlite.
 const embeddedOrDatabaseFree = [
   'test/config.test.ts',
-  'test/api/in-process-queues.test.ts',
   'test/db/data-directory.test.ts',
   'test/db/embedded-sharing.test.ts',
   'test/graph/graph-units.test.ts',
