@@ -35,7 +35,11 @@ describe('bad input', () => {
   });
   afterAll(() => api.close());
 
-  const snapshot = () => databaseSnapshot(api.database, [workspace.context.workspaceId]);
+  // Usage rows of earlier requests are written in the background: written first, so only this request's changes count.
+  const snapshot = async () => {
+    await api.app.metering.usage?.flush();
+    return databaseSnapshot(api.database, [workspace.context.workspaceId]);
+  };
 
   /** Sends a request (a JSON body as text, so escapes such as \udfff arrive as sent) and returns status and body. */
   async function send(method: Method, url: string, body?: unknown, headers: Record<string, string> = admin) {

@@ -89,6 +89,25 @@ describe('plan quotas', () => {
     });
   });
 
+  it('requests per month: a request refused as bad input counts nothing, a well-formed one counts once', async () => {
+    now = new Date('2027-01-15T12:00:00Z');
+    const workspace = await workspaceWith({ requestsPerMonth: allowed });
+    const key = await workspace.keyFor(['search']);
+    const search = (payload: string) =>
+      api.app.inject({
+        method: 'POST',
+        url: `/workspaces/${workspace.context.workspaceId}/search`,
+        headers: { ...bearer(key), 'content-type': 'application/json' },
+        payload,
+      });
+    expect((await search('{"query": "refunds\\u0000"}')).statusCode).toBe(400);
+    expect((await search('{"query": "refunds", "limit": -1}')).statusCode).toBe(400);
+    expect((await search('{"query": ')).statusCode).toBe(400);
+    expect(await quotaOf(workspace, 'requestsPerMonth')).toMatchObject({ used: 0 });
+    expect((await search('{"query": "refunds"}')).statusCode).toBe(200);
+    expect(await quotaOf(workspace, 'requestsPerMonth')).toMatchObject({ used: 1 });
+  });
+
   it('chat messages per day: exactly L of N turns run; refused turns leave no session; the next day starts from zero', async () => {
     now = new Date('2027-03-10T23:59:59Z');
     const workspace = await workspaceWith({ chatMessagesPerDay: allowed });

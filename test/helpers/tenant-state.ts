@@ -1,6 +1,7 @@
 // What a workspace holds, as the database sees it: a digest of every row of every tenant table (as
 // the application role, through RLS) and of the control-plane rows. Two equal snapshots mean a
-// request changed nothing. last_used_at is left out: using a key legitimately touches it.
+// request changed nothing. last_used_at and the metering of the request itself are left out: using
+// the API legitimately touches them.
 import type { Database } from '../../src/db/database.ts';
 
 /** Tables under the tenant policy, as the migrations made them (workspaces itself has no workspace_id). */
@@ -25,7 +26,13 @@ const rowDigest = (alias: string) => `coalesce(sum(hashtextextended((to_jsonb(${
  */
 export async function databaseSnapshot(database: Database, workspaceIds: readonly string[]): Promise<Record<string, unknown>> {
   const tables = await tenantTables(database);
-  const tenantColumns = tables.map((table) => `(SELECT count(*) || ':' || ${rowDigest('t')} FROM ${table} t WHERE workspace_id = $1) AS "${table}"`);
+  // Metering records the use of the API, refusals included: the month's request counter counts every
+  // well-formed request (a 404 or 409 too; test/api/quotas.test.ts shows bad input counts nothing),
+  // and a refused upload or search that did work leaves a usage row with the error code it was told.
+  const metering: Record<string, string> = { quota_counters: " AND quota <> 'requestsPerMonth'", usage_events: " AND outcome = 'ok'" };
+  const tenantColumns = tables.map(
+    (table) => `(SELECT count(*) || ':' || ${rowDigest('t')} FROM ${table} t WHERE workspace_id = $1${metering[table] ?? ''}) AS "${table}"`,
+  );
   const controlColumns = ['organizations', 'workspaces', 'organization_api_keys'].map(
     (table) => `(SELECT count(*) || ':' || ${rowDigest('t')} FROM ${table} t) AS "${table}"`,
   );

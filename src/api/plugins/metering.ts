@@ -1,5 +1,6 @@
-// Quotas and usage for the API. Every authenticated request on a workspace route counts against
-// the workspace's requestsPerMonth before any work (a refused request counts nothing); routes
+// Quotas and usage for the API. Every authenticated request on a workspace route that is well
+// formed (its body parsed and validated) counts against the workspace's requestsPerMonth before
+// the handler runs; bad input refused with a 4xx before that counts nothing; routes
 // record their billable events through the usage recorder, which never makes a request wait.
 // Quotas bind tenant credentials (workspace and organization admin keys): the platform admin, like
 // the CLI, is the operator and is not limited, though its usage is recorded.
@@ -63,8 +64,9 @@ export const meteringPlugin = fastifyPlugin<MeteringPluginOptions>(
     app.decorate('metering', metering);
 
     if (!metering.quotas) return;
-    // After authentication's onRequest (registration order): the WorkspaceContext is known.
-    app.addHook('onRequest', async (request) => {
+    // preHandler: after authentication (the WorkspaceContext is known) and after the body was parsed
+    // and validated, so that a request refused as bad input uses none of the month's allowance.
+    app.addHook('preHandler', async (request) => {
       if (!request.workspaceContext || !quotasApply(metering, request)) return;
       const context = request.workspaceContext;
       await withWorkspace(runtime.database, context, (transaction) =>
