@@ -71,7 +71,8 @@ describe('isolation between workspaces, under random operations', () => {
   });
 
   async function createTenants(run: number): Promise<Tenant[]> {
-    const organizations = await Promise.all([0, 1].map((index) => createOrganization(api.database, { name: `Isolation ${run}-${index}` })));
+    // A plan without key, document or request quotas: random sequences create many; the quota suites test limits.
+    const organizations = await Promise.all([0, 1].map((index) => createOrganization(api.database, { name: `Isolation ${run}-${index}`, planId: 'enterprise' })));
     const tenants: Tenant[] = [];
     for (const [index, organization] of [0, 0, 1].entries()) {
       const workspace = await createWorkspace(api.database, { organization: organizations[organization]!.id, name: `Run ${run} workspace ${index}` });
