@@ -33,6 +33,16 @@ export function isDiskFull(error: unknown): boolean {
 }
 
 /**
+ * deadlock_detected or serialization_failure: the database rolled this transaction back to let a
+ * concurrent one through (on a real server, e.g. a workspace deleted while it is being written).
+ * Running the transaction again may succeed.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === '40P01' || code === '40001';
+}
+
+/**
  * The client-facing error for a database failure that is not the request's fault, or null. A
  * failed statement rolled its transaction back, so the request changed nothing (a retried upload
  * is recognised by its content hash and not stored twice).
@@ -41,6 +51,9 @@ export function clientErrorForDatabaseFailure(error: unknown): RagspaceError | n
   if (isDatabaseUnavailable(error)) return databaseUnavailable('The database cannot be reached right now; retry shortly');
   if (isDiskFull(error)) {
     return storageFull("The database's disk is full, so nothing was written; reads still work, and writes resume once space is freed");
+  }
+  if (isTransactionConflict(error)) {
+    return conflict('This request ran into a concurrent change and was rolled back, so nothing was written; retry it');
   }
   if (isForeignKeyViolation(error)) {
     return conflict('Something this request refers to (its workspace, a document, an agent) was deleted while it ran; nothing was written');

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.ts';
+import { isTransactionConflict } from '../db/database-errors.ts';
 import { isUuid, withControlPlane } from '../db/workspace-scope.ts';
 import { confirmationMismatch, conflict, isUniqueViolation, notFound, validationError } from '../errors.ts';
 import { insertAgent } from './agents.ts';
@@ -148,7 +149,9 @@ export async function deleteWorkspace(
   reference: string,
   options: { confirmSlug?: string; actor?: AuditActor } = {},
 ): Promise<Workspace> {
-  const deleted = await withControlPlane(database, async (transaction) => {
+  // The cascade takes many rows' locks while the workspace may still be written (an upload, a job,
+  // usage rows): a deadlock rolls one side back, and when it is this delete, it runs again.
+  const deleted = await retryOnTransactionConflict(() => withControlPlane(database, async (transaction) => {
     const workspace = await findWorkspace(transaction, reference);
     if (options.confirmSlug !== undefined && options.confirmSlug !== workspace.slug) {
       throw confirmationMismatch(`Deleting a workspace is irreversible: confirm with the workspace's slug (confirm=${workspace.slug})`);
@@ -164,8 +167,19 @@ export async function deleteWorkspace(
       });
     }
     return workspace;
-  });
+  }));
   // Its own vector index, if it had one, goes with it (after the commit: dropped concurrently).
   await dropVectorIndex(database, deleted.id);
   return deleted;
+}
+
+/** Runs `transaction` again (up to three times in all) when the database rolled it back for a deadlock or a serialization failure. */
+async function retryOnTransactionConflict<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (attempt >= 3 || !isTransactionConflict(error)) throw error;
+    }
+  }
 }
