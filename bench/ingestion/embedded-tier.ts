@@ -7,11 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { openEmbeddedDatabase } from '../../src/db/embedded-database.ts';
 import { migrate } from '../../src/db/migrations.ts';
+import { createPgliteInstance } from '../../src/db/pglite-database.ts';
+import { migratedPgliteDump } from '../tiers.ts';
 import type { BenchDatabase, ScenarioContext } from '../scenario.ts';
 
 export async function openIngestionDatabase(context: ScenarioContext): Promise<BenchDatabase> {
   if (context.tier === 'postgres') return context.openDatabase();
   const directory = await mkdtemp(path.join(os.tmpdir(), 'rs-bench-'));
+  // The data directory starts as the run's migrated one (no initdb), where serve keeps it.
+  const seed = await createPgliteInstance(path.join(directory, 'pgdata'), { loadDataDir: await migratedPgliteDump() });
+  await seed.close();
   const database = await openEmbeddedDatabase({ dataDirectory: directory, poolSize: 8 });
   await migrate(database);
   return {

@@ -214,7 +214,7 @@ export const scenario: BenchScenario = {
   run: (context) =>
     withBenchDatabase(context, async ({ database }) =>
       keyValueReport(
-        await runApiSearchBenchmark({ database, seconds: sized(context, 5, 2), documents: sized(context, 300, 100), log: context.log }),
+        await runApiSearchBenchmark({ database, seconds: sized(context, 5, 1), documents: sized(context, 300, 40), log: context.log }),
       ),
     ),
 };

@@ -65,6 +65,6 @@ export const scenario: BenchScenario = {
   description: 'Server-side overhead of a streamed chat turn (one hybrid_search tool call) over the model time, with a local OpenAI-compatible server',
   run: (context) =>
     withBenchDatabase(context, async ({ database }) =>
-      keyValueReport(await runChatOverheadBenchmark({ database, turns: sized(context, 40, 10), log: context.log })),
+      keyValueReport(await runChatOverheadBenchmark({ database, turns: sized(context, 40, 6), log: context.log })),
     ),
 };

@@ -52,6 +52,9 @@ async function serveTimes(times: number, environment: Record<string, string>): P
   return { wallMs: percentile(starts.map((start) => start.healthAfterMs), 0.5), cpuMs: percentile(starts.map((start) => start.cpuMsUntilHealthy), 0.5) };
 }
 
+/** npm start is slower than a command: half as many runs, at least two. */
+const serveRuns = (runs: number) => Math.max(2, Math.ceil(runs / 2));
+
 async function measurePglite(runs: number, log: (message: string) => void): Promise<Measured[]> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'rs-bench-cli-'));
   const environment = { RAGSPACE_DATA_DIR: path.join(scratch, 'data') };
@@ -64,7 +67,7 @@ async function measurePglite(runs: number, log: (message: string) => void): Prom
     results.push(summarise('pglite', 'ragspace org list, cold', await repeat(runs, () => measureRagspace(['org', 'list'], environment)), { wallMs: 3000 }));
 
     log('pglite: npm start until /health');
-    const serve = await serveTimes(Math.max(3, Math.ceil(runs / 2)), environment);
+    const serve = await serveTimes(serveRuns(runs), environment);
     results.push({ tier: 'pglite', what: 'npm start → GET /health 200, existing data directory', ...serve, goal: { wallMs: 5000 } });
 
     log('pglite: commands while a server holds the database');
@@ -93,7 +96,7 @@ async function measurePostgres(context: ScenarioContext, runs: number, log: (mes
     log('postgres: commands');
     const results = [summarise('postgres', 'ragspace org list', await repeat(runs, () => measureRagspace(['org', 'list'], environment)), { wallMs: 1500, cpuMs: 1000 })];
     log('postgres: npm start until /health');
-    const serve = await serveTimes(Math.max(3, Math.ceil(runs / 2)), environment);
+    const serve = await serveTimes(serveRuns(runs), environment);
     results.push({ tier: 'postgres', what: 'npm start → GET /health 200', ...serve, goal: { wallMs: 5000 } });
     return results;
   } finally {
@@ -110,7 +113,7 @@ function goalCell(measured: Measured): string {
 }
 
 async function measureCliStartup(context: ScenarioContext): Promise<ScenarioReport> {
-  const runs = sized(context, 7, 3);
+  const runs = sized(context, 7, 2);
   const log = (message: string) => context.log(message);
   const loadBefore = os.loadavg()[0]!;
   const bare = summarise(context.tier, 'node -e 0 (a bare Node process)', await repeat(runs, () => measureNode(['-e', '0'], {})));
@@ -128,7 +131,7 @@ async function measureCliStartup(context: ScenarioContext): Promise<ScenarioRepo
     table: { columns: ['measured', 'wall s (p50)', 'CPU s (p50)', 'peak MiB', 'wall / bare node', 'goal'], rows },
     data: { runs, loadAverage: { before: round(loadBefore, 1), after: round(loadAfter, 1) }, cores: os.cpus().length, measured },
     notes: [
-      `${runs} runs each (npm start: ${Math.max(3, Math.ceil(runs / 2))}); medians. Load average ${round(loadBefore, 1)} before, ${round(loadAfter, 1)} after, on ${os.cpus().length} cores: wall times stretch with the load, CPU times much less.`,
+      `${runs} runs each (npm start: ${serveRuns(runs)}); medians. Load average ${round(loadBefore, 1)} before, ${round(loadAfter, 1)} after, on ${os.cpus().length} cores: wall times stretch with the load, CPU times much less.`,
       "CPU is the measured process's own (all its threads), from process.resourceUsage() at exit; for npm start, npm's and the server's until /health answered.",
     ],
   };

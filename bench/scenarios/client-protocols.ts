@@ -91,7 +91,7 @@ export const scenario: BenchScenario = {
   description: 'The OpenAI-compatible API and the MCP endpoint against the native chat and search routes (p50 ratio, same run)',
   run: (context) =>
     withBenchDatabase(context, async ({ database }): Promise<ScenarioReport> => {
-      const rows = await runClientProtocolsBenchmark({ database, rounds: sized(context, 30, 8), log: context.log });
+      const rows = await runClientProtocolsBenchmark({ database, rounds: sized(context, 30, 5), log: context.log });
       return {
         table: { columns: ['measure', 'native p50 ms', 'client protocol p50 ms', 'ratio', 'samples'], rows: rows.map((row) => [row.measure, row.nativeP50Ms, row.clientP50Ms, row.ratio, row.samples]) },
         data: { scenario: 'client-protocols', rows },

@@ -26,8 +26,8 @@ export const scenario: BenchScenario = {
     "p50/p99/max of GET /health and of another workspace's hybrid search over HTTP, idle and while a 10 MB single-word document and a 10 MB Markdown document are ingested (?async=true); 2 MB with --quick",
   async run(context) {
     const { log, tier: tierName } = context;
-    const documentBytes = sized(context, 10_000_000, 2_000_000);
-    const idleSeconds = sized(context, 10, 3);
+    const documentBytes = sized(context, 10_000_000, 1_000_000);
+    const idleSeconds = sized(context, 10, 2);
     const { abstracts } = await readCisiText();
     const rows: Array<Array<string | number>> = [];
     let data: Record<string, unknown> = {};

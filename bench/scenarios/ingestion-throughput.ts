@@ -31,8 +31,8 @@ export const scenario: BenchScenario = {
     'chunks/s of ingestion (graph off) against LangChain PGVectorStore.addDocuments after the same loader, chunker and embedder, and with the offline graph on; documents of 8 CISI abstracts, 128-token chunks, local 1,024-d embedder',
   async run(context) {
     const { log, tier } = context;
-    const documentsPerRun = sized(context, 300, 40);
-    const graphDocuments = sized(context, 80, 10);
+    const documentsPerRun = sized(context, 300, 20);
+    const graphDocuments = sized(context, 80, 5);
     const { abstracts } = await readCisiText();
     const bench = await openIngestionDatabase(context);
     try {

@@ -162,8 +162,8 @@ export const scenario: BenchScenario = {
           tier: context.tier,
           database,
           redis,
-          documents: sized(context, 300, 100),
-          rounds: sized(context, 30, 5),
+          documents: sized(context, 300, 40),
+          rounds: sized(context, 30, 3),
           perRound: sized(context, 20, 10),
           log: context.log,
         });

@@ -230,7 +230,7 @@ export const scenario: BenchScenario = {
         measureTier(context.tier, bench.database, model, {
           rounds: sized(context, 6, 2),
           seconds: sized(context, 1.5, 0.5),
-          documents: sized(context, 300, 60),
+          documents: sized(context, 300, 30),
           log: context.log,
         }),
       );

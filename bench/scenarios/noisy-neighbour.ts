@@ -13,9 +13,9 @@ export const scenario: BenchScenario = {
   description: "workspace A's hybrid-search p99 over HTTP while workspace B uploads documents back to back (two clients, graph off), as a ratio to A's idle p99",
   async run(context) {
     const { log, tier: tierName } = context;
-    const searcherDocuments = sized(context, 100, 40);
-    const neighbourDocuments = sized(context, 300, 60);
-    const idleSearches = sized(context, 400, 150);
+    const searcherDocuments = sized(context, 100, 20);
+    const neighbourDocuments = sized(context, 300, 30);
+    const idleSearches = sized(context, 400, 80);
     const { abstracts } = await readCisiText();
     const rows: Array<Array<string | number>> = [];
     let data: Record<string, unknown> = {};

@@ -3,8 +3,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Database, Queryable, QueryResult } from './database.ts';
 
-export async function createPgliteInstance(dataDirectory?: string): Promise<PGlite> {
-  return PGlite.create({ dataDir: dataDirectory, extensions: { vector } });
+/** `loadDataDir`: start from a dumped data directory (PGlite's dumpDataDir) instead of running initdb. */
+export async function createPgliteInstance(dataDirectory?: string, options: { loadDataDir?: Blob } = {}): Promise<PGlite> {
+  return PGlite.create({ dataDir: dataDirectory, extensions: { vector }, ...options });
 }
 
 function toQueryable(client: Pick<PGlite, 'query' | 'exec'>): Queryable {
