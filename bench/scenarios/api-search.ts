@@ -2,11 +2,8 @@
 // server on 127.0.0.1 with keep-alive connections from autocannon, beside the same search called
 // in-process with the same concurrency: the ratio is what HTTP, authentication, validation and
 // serialisation cost on top of the search itself (goal: ≥ 0.8). autocannon runs in a child process.
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { keyValueReport, percentile, sized, withBenchDatabase, type BenchScenario } from '../scenario.ts';
 import { buildApp } from '../../src/api/app.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -19,57 +16,7 @@ import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { benchRuntime } from '../fixtures/bench-runtime.ts';
-
-// autocannon ships no types; this is the part of its API used here.
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-interface LoadOptions {
-  url: string;
-  connections: number;
-  duration: number;
-  pipelining: number;
-  requests: Array<{ method: 'POST'; path: string; headers: Record<string, string>; body: string }>;
-}
-type Autocannon = (options: LoadOptions) => Promise<AutocannonResult>;
-
-const loadGeneratorFlag = '--load-generator';
-
-/**
- * Runs autocannon in a child process, so the load generator does not share the server's event loop
- * (it would otherwise take a large share of the CPU time being measured).
- */
-function generateLoad(options: LoadOptions): Promise<AutocannonResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), loadGeneratorFlag], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with code ${code}`));
-      try {
-        resolve(JSON.parse(output) as AutocannonResult);
-      } catch (error) {
-        reject(error);
-      }
-    });
-    child.stdin.end(JSON.stringify(options));
-  });
-}
-
-async function runLoadGenerator(): Promise<void> {
-  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-  let input = '';
-  for await (const chunk of process.stdin) input += String(chunk);
-  const result = await autocannon(JSON.parse(input) as LoadOptions);
-  process.stdout.write(JSON.stringify(result));
-}
+import { generateLoad } from '../support/load-generator.ts';
 
 const datasetDirectory = new URL('../../../shared/datasets/cisi/', import.meta.url);
 
@@ -214,11 +161,7 @@ export const scenario: BenchScenario = {
   run: (context) =>
     withBenchDatabase(context, async ({ database }) =>
       keyValueReport(
-        await runApiSearchBenchmark({ database, seconds: sized(context, 5, 1), documents: sized(context, 300, 40), log: context.log }),
+        await runApiSearchBenchmark({ database, seconds: sized(context, 5, 1), documents: sized(context, 300, 20), log: context.log }),
       ),
     ),
 };
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.includes(loadGeneratorFlag)) {
-  await runLoadGenerator();
-}

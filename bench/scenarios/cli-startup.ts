@@ -52,8 +52,8 @@ async function serveTimes(times: number, environment: Record<string, string>): P
   return { wallMs: percentile(starts.map((start) => start.healthAfterMs), 0.5), cpuMs: percentile(starts.map((start) => start.cpuMsUntilHealthy), 0.5) };
 }
 
-/** npm start is slower than a command: half as many runs, at least two. */
-const serveRuns = (runs: number) => Math.max(2, Math.ceil(runs / 2));
+/** npm start is slower than a command: half as many runs. */
+const serveRuns = (runs: number) => Math.ceil(runs / 2);
 
 async function measurePglite(runs: number, log: (message: string) => void): Promise<Measured[]> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'rs-bench-cli-'));
@@ -75,7 +75,7 @@ async function measurePglite(runs: number, log: (message: string) => void): Prom
     try {
       const warm = await repeat(runs, () => measureRagspace(['org', 'list'], environment));
       results.push(summarise('pglite', 'ragspace org list, server running', warm, { wallMs: 1500, cpuMs: 1000 }));
-      const tsx = await repeat(Math.max(2, Math.ceil(runs / 3)), () => measureNode(['--import', 'tsx', 'src/cli/main.ts', 'org', 'list'], environment));
+      const tsx = await repeat(Math.ceil(runs / 3), () => measureNode(['--import', 'tsx', 'src/cli/main.ts', 'org', 'list'], environment));
       results.push(summarise('pglite', 'same, compiled at run time by tsx (the old bin)', tsx));
     } finally {
       await server.stop();

@@ -173,7 +173,7 @@ export const scenario: BenchScenario = {
   run: (context) =>
     withBenchDatabase(context, async ({ database }) =>
       keyValueReport(
-        await runGraphSearchBenchmark({ database, documents: sized(context, 300, 30), queries: sized(context, 200, 20), log: context.log }),
+        await runGraphSearchBenchmark({ database, documents: sized(context, 300, 20), queries: sized(context, 200, 20), log: context.log }),
       ),
     ),
 };

@@ -170,7 +170,7 @@ function refusalRow(label: string, refusals: { knownPrefix: Timing; unknownPrefi
 }
 
 async function measureKeyCheck(context: ScenarioContext): Promise<ScenarioReport> {
-  const sizes = { checks: sized(context, 3000, 200), probedPrefixes: sized(context, 300, 30) };
+  const sizes = { checks: sized(context, 3000, 100), probedPrefixes: sized(context, 300, 30) };
   const result = await withBenchDatabase(context, (bench) => measureTier(bench.tier, bench.database, sizes, (message) => context.log(message)));
   const rows = [
     ['key check, valid key (µs p50 / p99)', `${result.validKey.cached.p50} / ${result.validKey.cached.p99}`, `${result.validKey.uncached.p50} / ${result.validKey.uncached.p99}`, round(result.validKey.cached.p50 / result.validKey.uncached.p50, 3)],

@@ -228,8 +228,8 @@ export const scenario: BenchScenario = {
     try {
       const result = await withBenchDatabase(context, (bench) =>
         measureTier(context.tier, bench.database, model, {
-          rounds: sized(context, 6, 2),
-          seconds: sized(context, 1.5, 0.5),
+          rounds: sized(context, 6, 1),
+          seconds: sized(context, 1.5, 0.25),
           documents: sized(context, 300, 30),
           log: context.log,
         }),

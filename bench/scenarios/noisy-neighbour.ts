@@ -14,8 +14,8 @@ export const scenario: BenchScenario = {
   async run(context) {
     const { log, tier: tierName } = context;
     const searcherDocuments = sized(context, 100, 20);
-    const neighbourDocuments = sized(context, 300, 30);
-    const idleSearches = sized(context, 400, 80);
+    const neighbourDocuments = sized(context, 300, 20);
+    const idleSearches = sized(context, 400, 40);
     const { abstracts } = await readCisiText();
     const rows: Array<Array<string | number>> = [];
     let data: Record<string, unknown> = {};

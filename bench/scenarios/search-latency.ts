@@ -60,10 +60,10 @@ export const scenario: BenchScenario = {
     withBenchDatabase(context, async (bench) => {
       const { log } = context;
       const { database } = bench;
-      const mainChunks = sized(context, 10_000, 600);
+      const mainChunks = sized(context, 10_000, 400);
       // BENCH_NEIGHBOURS scales the crowd down where 100 would not fit the time at hand (say so when reporting).
-      const neighbours = Number(process.env.BENCH_NEIGHBOURS ?? sized(context, 100, 3));
-      const neighbourChunks = sized(context, 1_000, 200);
+      const neighbours = Number(process.env.BENCH_NEIGHBOURS ?? sized(context, 100, 2));
+      const neighbourChunks = sized(context, 1_000, 150);
       const queryCount = sized(context, 150, 20);
 
       const cisi = await readCisiText();
