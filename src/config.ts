@@ -1,4 +1,5 @@
 // Reads the environment once, validates it, and fails with a message that names the variable.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -41,6 +42,7 @@ const environmentSchema = z.object({
   RAGSPACE_METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   RAGSPACE_METRICS_WORKSPACE_LABELS: flag,
   RAGSPACE_INGESTION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  RAGSPACE_DOCUMENT_WRITERS: z.coerce.number().int().min(1).max(64).optional(),
   RAGSPACE_JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   RAGSPACE_REQUEST_TIMEOUT_MS: positiveInteger(60_000),
   RAGSPACE_HEADERS_TIMEOUT_MS: positiveInteger(10_000),
@@ -87,6 +89,8 @@ export interface Config {
   metrics: { token: string | undefined; workspaceLabels: boolean };
   /** Background ingestion: jobs this process runs at once, and how long a claimed job's lease lasts. */
   jobs: { workers: number; leaseSeconds: number };
+  /** Document versions this process writes at once (document-writers.ts), uploads and jobs together. */
+  documentWriters: number;
   /** How long a client may take to send a whole request, and its headers; and how many connections are open at most. */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; maxConnections: number };
   embedder: { provider: 'local' | 'openai'; model: string | undefined; dimensions: number | undefined };
@@ -143,6 +147,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     metrics: { token: env.RAGSPACE_METRICS_TOKEN, workspaceLabels: env.RAGSPACE_METRICS_WORKSPACE_LABELS },
     // The embedded database runs one statement at a time for everyone: one job at a time there.
     jobs: { workers: env.RAGSPACE_INGESTION_WORKERS ?? (env.DATABASE_URL ? 2 : 1), leaseSeconds: env.RAGSPACE_JOB_LEASE_SECONDS },
+    // Half the cores on a PostgreSQL server; one on the embedded database (document-writers.ts says why).
+    documentWriters: env.RAGSPACE_DOCUMENT_WRITERS ?? (env.DATABASE_URL ? Math.max(1, Math.floor(os.availableParallelism() / 2)) : 1),
     http: {
       requestTimeoutMs: env.RAGSPACE_REQUEST_TIMEOUT_MS,
       headersTimeoutMs: env.RAGSPACE_HEADERS_TIMEOUT_MS,

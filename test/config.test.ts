@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
@@ -23,6 +24,14 @@ describe('loadConfig', () => {
     );
     const config = loadConfig({ DATABASE_URL: 'postgres://localhost/ragspace', RAGSPACE_KEY_PEPPER: 'p'.repeat(32) });
     expect(config.databaseUrl).toBe('postgres://localhost/ragspace');
+  });
+
+  it('writes one document at a time on the embedded database, and on half the cores with PostgreSQL', () => {
+    const server = { DATABASE_URL: 'postgres://localhost/ragspace', RAGSPACE_KEY_PEPPER: 'p'.repeat(32) };
+    expect(loadConfig({}).documentWriters).toBe(1);
+    expect(loadConfig(server).documentWriters).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
+    expect(loadConfig({ ...server, RAGSPACE_DOCUMENT_WRITERS: '6' }).documentWriters).toBe(6);
+    expect(() => loadConfig({ RAGSPACE_DOCUMENT_WRITERS: '0' })).toThrow(/RAGSPACE_DOCUMENT_WRITERS/);
   });
 
   it('requires NEO4J_URI for the neo4j graph backend', () => {

@@ -38,7 +38,13 @@ export interface BenchServer {
 
 export async function startBenchServer(bench: BenchDatabase): Promise<BenchServer> {
   const { database } = bench;
-  const config = loadConfig({ RAGSPACE_ADMIN_KEY: 'bench-admin-key-0123456789abcdef0123456789', LOG_LEVEL: 'silent' });
+  // RAGSPACE_DOCUMENT_WRITERS from the bench's environment, to compare bounds on writers; the server's default otherwise.
+  const writers = process.env.RAGSPACE_DOCUMENT_WRITERS;
+  const config = loadConfig({
+    RAGSPACE_ADMIN_KEY: 'bench-admin-key-0123456789abcdef0123456789',
+    LOG_LEVEL: 'silent',
+    ...(writers ? { RAGSPACE_DOCUMENT_WRITERS: writers } : {}),
+  });
   const embedder = createLocalEmbedder();
   await ensureDeploymentEmbedder(database, embedder);
   const graphStore = createPostgresGraphStore(database);

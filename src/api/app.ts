@@ -8,6 +8,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime.ts';
+import type { IngestionDependencies } from '../ingestion/documents.ts';
+import { limitDocumentWriters } from '../ingestion/document-writers.ts';
 import { startIngestionJobs, type IngestionJobOptions } from '../jobs/ingestion-worker.ts';
 import { systemClock, type Clock } from '../tenancy/clock.ts';
 import { createUsageRecorder } from '../tenancy/usage.ts';
@@ -101,11 +103,17 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // it, so the usage of jobs that finish while the worker stops is written too.
   if (usage) app.addHook('onClose', async () => usage.close());
 
+  const ingestion: IngestionDependencies = {
+    database: runtime.database,
+    embedder: runtime.embedder,
+    listeners: runtime.documentListeners,
+    documentWriters: limitDocumentWriters(runtime.config.documentWriters),
+  };
   // Jobs live in the database; this process's worker takes its share of them until it closes.
   const ingestionJobs = startIngestionJobs(
     {
       database: runtime.database,
-      ingestion: { database: runtime.database, embedder: runtime.embedder, listeners: runtime.documentListeners },
+      ingestion,
       logger: runtime.logger,
       usage,
     },
@@ -138,6 +146,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   const dependencies: RouteDependencies = {
     runtime,
+    ingestion,
     ingestionJobs,
     metering,
     asyncUploadThresholdBytes: options.asyncUploadThresholdBytes ?? 512 * 1024,

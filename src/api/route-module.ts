@@ -3,11 +3,14 @@
 // more (chat, sessions) come in through buildApp(runtime, { extraRoutes }).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Runtime } from '../runtime.ts';
+import type { IngestionDependencies } from '../ingestion/documents.ts';
 import type { IngestionJobService } from '../jobs/ingestion-worker.ts';
 import type { ApiMetering } from './plugins/metering.ts';
 
 export interface RouteDependencies {
   runtime: Runtime;
+  /** The ingestion pipeline's dependencies, shared by uploads and jobs (one bound on document writers). */
+  ingestion: IngestionDependencies;
   /** The durable queue for large document uploads (jobs in PostgreSQL, run by every server process). */
   ingestionJobs: IngestionJobService;
   /** Quotas and usage accounting (plugins/metering.ts). */

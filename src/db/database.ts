@@ -14,7 +14,11 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs `work` in one transaction on one connection; commits on success, rolls back on error. */
-  transaction<T>(work: (transaction: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction on one connection; commits on success, rolls back on error.
+   * `opening`: trusted SQL without parameters run first, sent with BEGIN in one round trip where
+   * the adapter can (a transaction's round trips hold the embedded database for every tenant).
+   */
+  transaction<T>(work: (transaction: Queryable) => Promise<T>, opening?: string): Promise<T>;
   close(): Promise<void>;
 }

@@ -255,7 +255,7 @@ function withFailover(initial: EmbeddedDatabase, reopen: () => Promise<EmbeddedD
     },
     query: (sql, parameters) => run((database) => database.query(sql, parameters)),
     executeScript: (sql) => run((database) => database.executeScript(sql)),
-    transaction: (work) => run((database) => database.transaction(work)),
+    transaction: (work, opening) => run((database) => database.transaction(work, opening)),
     close: async () => {
       await reopening?.catch(() => undefined);
       if (!lost) await current.close();

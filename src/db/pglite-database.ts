@@ -27,7 +27,11 @@ export function createPgliteDatabase(instance: PGlite): Database {
     kind: 'pglite',
     query: direct.query,
     executeScript: direct.executeScript,
-    transaction: (work) => instance.transaction((transaction) => work(toQueryable(transaction))),
+    transaction: (work, opening) =>
+      instance.transaction(async (transaction) => {
+        if (opening) await transaction.exec(opening);
+        return work(toQueryable(transaction));
+      }),
     close: () => instance.close(),
   };
 }

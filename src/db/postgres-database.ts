@@ -54,10 +54,11 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     kind: 'postgres',
     query: (sql, parameters) => withConnection((client) => toQueryable(client).query(sql, parameters)),
     executeScript: (sql) => withConnection((client) => toQueryable(client).executeScript(sql)),
-    transaction: (work) =>
+    transaction: (work, opening) =>
       withConnection(async (client) => {
         try {
-          await client.query('BEGIN');
+          // Without parameters pg uses the simple protocol: BEGIN and the opening in one round trip.
+          await client.query(opening ? `BEGIN; ${opening}` : 'BEGIN');
           const result = await work(toQueryable(client));
           await client.query('COMMIT');
           return result;

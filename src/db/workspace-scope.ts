@@ -1,5 +1,8 @@
 // The only doors into the database for services: a workspace's rows, or the control plane.
+import pg from 'pg';
 import type { Database, Queryable } from './database.ts';
+
+const { escapeLiteral } = pg;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -22,8 +25,11 @@ const settingName = /^[a-z_][a-z0-9_]*\.?[a-z0-9_]+$/;
  * setting that every tenant table's RLS policy compares with. Queries inside should still filter
  * on workspace_id so an index serves them.
  *
- * The prologue is one statement (one round trip): set_config('role', …, true) is SET LOCAL ROLE,
- * and every value travels as a parameter. Measured: an empty request's floor went from 1.9 to 0.7 ms.
+ * The prologue is one statement sent with BEGIN (one round trip): set_config('role', …, true) is
+ * SET LOCAL ROLE. Its values are literals quoted by pg's escapeLiteral (the workspace id is a
+ * checked uuid, setting names match settingName). Measured: an empty request's floor went from
+ * 1.9 to 0.7 ms with the one-statement prologue; sending it with BEGIN took an empty workspace
+ * transaction on PostgreSQL from 0.55 to 0.40 ms.
  */
 export async function withWorkspace<T>(
   database: Database,
@@ -32,22 +38,15 @@ export async function withWorkspace<T>(
   settings: TransactionSettings = {},
 ): Promise<T> {
   if (!isUuid(scope.workspaceId)) throw new Error(`withWorkspace: "${scope.workspaceId}" is not a workspace id`);
-  const extra = Object.entries(settings);
-  for (const [name] of extra) if (!settingName.test(name)) throw new Error(`withWorkspace: "${name}" is not a setting name`);
-  const prologue = [
-    "SELECT set_config('role', 'ragspace_app', true), set_config('ragspace.workspace_id', $1, true)",
-    ...extra.map((_, index) => `, set_config($${2 * index + 2}, $${2 * index + 3}, true)`),
-  ].join('');
-  return database.transaction(async (transaction) => {
-    await transaction.query(prologue, [scope.workspaceId, ...extra.flat()]);
-    return work(transaction);
-  });
+  for (const name of Object.keys(settings)) if (!settingName.test(name)) throw new Error(`withWorkspace: "${name}" is not a setting name`);
+  // The role and the workspace last: no caller's setting can replace them.
+  const prologue = Object.entries({ ...settings, role: 'ragspace_app', 'ragspace.workspace_id': scope.workspaceId })
+    .map(([name, value]) => `set_config(${escapeLiteral(name)}, ${escapeLiteral(value)}, true)`)
+    .join(', ');
+  return database.transaction(work, `SELECT ${prologue}`);
 }
 
 /** Runs `work` as ragspace_admin: organizations, workspaces, key lookup. Never for tenant content. */
 export async function withControlPlane<T>(database: Database, work: (transaction: Queryable) => Promise<T>): Promise<T> {
-  return database.transaction(async (transaction) => {
-    await transaction.query('SET LOCAL ROLE ragspace_admin');
-    return work(transaction);
-  });
+  return database.transaction(work, 'SET LOCAL ROLE ragspace_admin');
 }

@@ -16,6 +16,7 @@ import { parseChunkingOptions } from './chunker.ts';
 import { documentInputSchema } from './document-input.ts';
 import type { DocumentListener, StoredChunk, StoredDocument } from './document-events.ts';
 import * as store from './document-store.ts';
+import type { DocumentWriters } from './document-writers.ts';
 import type { DocumentChunk, DocumentSummary, IngestStatus, StoreGuard } from './document-store.ts';
 import { binaryVectorLength, packBinaryVectors, type Embedder } from './embedders/embedder.ts';
 import { isLocalEmbedder } from './embedders/local-embedder.ts';
@@ -37,6 +38,8 @@ export interface IngestionDependencies {
   workers?: CpuWorkers;
   /** Runs in the transaction that stores a new version, after the write; throwing rolls it back (the API's quotas). */
   storeGuard?: StoreGuard;
+  /** Bounds the writes of this process that run at once (the server's); absent: no bound. */
+  documentWriters?: DocumentWriters;
 }
 
 export interface DocumentInput {
@@ -168,7 +171,8 @@ export async function ingestDocument(
       vector: vectors.subarray(index * recordLength, (index + 1) * recordLength),
     })),
   };
-  const stored = await store.writeDocument(dependencies.database, context, version, dependencies.storeGuard);
+  const write = () => store.writeDocument(dependencies.database, context, version, dependencies.storeGuard);
+  const stored = await (dependencies.documentWriters ? dependencies.documentWriters(write) : write());
 
   const listeners = options.graph === false ? [] : (dependencies.listeners ?? []);
   if (stored.status !== 'unchanged' && listeners.length > 0) {

@@ -7,7 +7,7 @@
 // names). A workspace label is added only when RAGSPACE_METRICS_WORKSPACE_LABELS=true, because
 // one series per workspace per label set is what takes a Prometheus down at 10,000 tenants; the
 // latency histogram never gets one.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const registry = new Registry();
 
@@ -44,6 +44,12 @@ const ingestedChunks = new Counter({
   name: 'ragspace_ingested_chunks_total',
   help: 'Chunks written by ingestion',
   labelNames: ['workspace'] as const,
+  registers: [registry],
+});
+
+const waitingDocumentWrites = new Gauge({
+  name: 'ragspace_document_writes_waiting',
+  help: 'Document writes waiting for one of the RAGSPACE_DOCUMENT_WRITERS slots of this process',
   registers: [registry],
 });
 
@@ -100,6 +106,11 @@ export function countTokens(usage: { workspaceId: string | null; model: string; 
 export function countIngestedDocument(ingestion: { workspaceId: string | null; status: 'created' | 'updated' | 'unchanged'; chunks: number }): void {
   ingestedDocuments.inc(labelled({ status: ingestion.status }, ingestion.workspaceId));
   if (ingestion.chunks > 0) ingestedChunks.inc(labelled({}, ingestion.workspaceId), ingestion.chunks);
+}
+
+/** A document write started waiting for a writer slot (+1), or got one (-1). */
+export function countWaitingDocumentWrites(change: 1 | -1): void {
+  waitingDocumentWrites.inc(change);
 }
 
 /**

@@ -82,16 +82,18 @@ describe('the metered chat turn', () => {
       query: (sql, parameters) => database.query(sql, parameters),
       executeScript: (sql) => database.executeScript(sql),
       close: async () => undefined,
-      transaction: (work) => {
+      transaction: (work, opening) => {
         transactions += 1;
-        return database.transaction((transaction) =>
-          work({
-            executeScript: (sql) => transaction.executeScript(sql),
-            query: (sql, parameters) => {
-              inject?.(sql);
-              return transaction.query(sql, parameters);
-            },
-          } satisfies Queryable),
+        return database.transaction(
+          (transaction) =>
+            work({
+              executeScript: (sql) => transaction.executeScript(sql),
+              query: (sql, parameters) => {
+                inject?.(sql);
+                return transaction.query(sql, parameters);
+              },
+            } satisfies Queryable),
+          opening,
         );
       },
     };

@@ -20,7 +20,8 @@ describe('plan quotas', () => {
   beforeAll(async () => {
     model = await startOpenAITestServer();
     api = await createTestApi({
-      environment: { OPENAI_BASE_URL: model.baseUrl, CHAT_MODEL: 'test-model', CHAT_MAX_RETRIES: '0' },
+      // Uploads race the quotas in the database: no bound on writers queues them in the process first.
+      environment: { OPENAI_BASE_URL: model.baseUrl, CHAT_MODEL: 'test-model', CHAT_MAX_RETRIES: '0', RAGSPACE_DOCUMENT_WRITERS: '8' },
       metering: { clock: () => now },
     });
   });

@@ -60,7 +60,8 @@ describe('concurrent ingestion', () => {
   let corpus: CorpusFile[];
 
   beforeAll(async () => {
-    api = await createTestApi();
+    // Writers overlap here: the server's own bound on them (one by default) would queue them in the process.
+    api = await createTestApi({ environment: { RAGSPACE_DOCUMENT_WRITERS: '8' } });
     corpus = await readCorpus();
   });
   afterAll(() => api.close());

@@ -25,7 +25,7 @@ export function recordStatements(database: Database): RecordingDatabase {
     kind: database.kind,
     statements,
     clear: () => statements.splice(0),
-    transaction: (work) => database.transaction((transaction) => work(recording(transaction))),
+    transaction: (work, opening) => database.transaction((transaction) => work(recording(transaction)), opening),
     close: () => database.close(),
   };
 }

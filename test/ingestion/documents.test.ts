@@ -157,7 +157,7 @@ describe('ingestion service', () => {
         return queryable.query(sql, parameters);
       },
     });
-    const faultyDatabase: Database = { ...database, transaction: (work) => database.transaction((transaction) => work(failOnSecondBatch(transaction))) };
+    const faultyDatabase: Database = { ...database, transaction: (work, opening) => database.transaction((transaction) => work(failOnSecondBatch(transaction)), opening) };
     await expect(
       ingestDocument({ database: faultyDatabase, embedder }, workspaceA, { source, content: longDocument(300) }, { chunkSize: 32, chunkOverlap: 0 }),
     ).rejects.toThrow(/disk full/);

@@ -55,9 +55,9 @@ describe('usage recording', () => {
     let failures = 1;
     const flaky: Database = {
       ...database,
-      transaction: (work) => {
+      transaction: (work, opening) => {
         if (failures-- > 0) return Promise.reject(new Error('connection reset'));
-        return database.transaction(work);
+        return database.transaction(work, opening);
       },
     };
     const warnings: unknown[] = [];

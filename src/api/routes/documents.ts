@@ -5,7 +5,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RagspaceError, validationError } from '../../errors.ts';
-import { deleteDocument, getDocument, listDocuments, type DocumentInput, type IngestionDependencies } from '../../ingestion/documents.ts';
+import { deleteDocument, getDocument, listDocuments, type DocumentInput } from '../../ingestion/documents.ts';
 import { resolveContentType } from '../../ingestion/loaders/index.ts';
 import { ingestUpload, type Upload } from '../../ingestion/metered-ingestion.ts';
 import { parseInput } from '../../tenancy/validation.ts';
@@ -89,13 +89,8 @@ async function fromMultipart(request: FastifyRequest): Promise<Upload> {
   return { input, options: { chunkSize, chunkOverlap, graph }, sizeBytes: file.content.byteLength };
 }
 
-export const documentRoutes: RouteModule = async (app, { runtime, ingestionJobs, metering, asyncUploadThresholdBytes: asyncThresholdBytes }) => {
+export const documentRoutes: RouteModule = async (app, { runtime, ingestion, ingestionJobs, metering, asyncUploadThresholdBytes: asyncThresholdBytes }) => {
   const { database, config } = runtime;
-  const ingestion: IngestionDependencies = {
-    database,
-    embedder: runtime.embedder,
-    listeners: runtime.documentListeners,
-  };
 
   // Only this route file parses multipart; elsewhere a form upload is a 415.
   await app.register(fastifyMultipart, {
