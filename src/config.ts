@@ -89,7 +89,7 @@ export interface Config {
   metrics: { token: string | undefined; workspaceLabels: boolean };
   /** Background ingestion: jobs this process runs at once, and how long a claimed job's lease lasts. */
   jobs: { workers: number; leaseSeconds: number };
-  /** Document versions this process writes at once (document-writers.ts), uploads and jobs together. */
+  /** Document versions this process writes at once (document-writers.ts): a server's uploads and jobs together, or an ingest run. */
   documentWriters: number;
   /** How long a client may take to send a whole request, and its headers; and how many connections are open at most. */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; maxConnections: number };

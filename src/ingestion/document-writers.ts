@@ -1,9 +1,10 @@
-// How many document versions one server process writes at once. A write's transaction runs the
-// BM25 triggers (postings and per-workspace term statistics): CPU-bound work in the database, about
-// 0.7 ms a chunk on PostgreSQL. Writers beyond about half the cores take the CPU that every other
-// tenant's searches need without adding throughput (bench: noisy-neighbour), and on the embedded
-// database, which runs one transaction at a time, each one queues ahead of searches for a whole
-// transaction. A writer waiting here holds no connection and no transaction.
+// How many document versions one process (a server, or `ragspace ingest`) writes at once. A
+// write's transaction runs the BM25 triggers (postings and per-workspace term statistics):
+// CPU-bound work in the database, about 0.7 ms a chunk on PostgreSQL. Writers beyond about half
+// the cores take the CPU that every other tenant's searches need without adding throughput
+// (bench: noisy-neighbour), and on the embedded database, which runs one transaction at a time,
+// each one queues ahead of searches for a whole transaction. A writer waiting here holds no
+// connection and no transaction.
 import pLimit from 'p-limit';
 import { countWaitingDocumentWrites } from '../observability/metrics.ts';
 

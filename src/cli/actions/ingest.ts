@@ -1,6 +1,7 @@
 // ragspace ingest, the work: read the items, write them with the ingestion pipeline, report progress.
 import { Presets, SingleBar } from 'cli-progress';
 import { countDocuments, deleteAllDocuments } from '../../ingestion/documents.ts';
+import { limitDocumentWriters } from '../../ingestion/document-writers.ts';
 import { runIngestion, type IngestRunSummary, type ItemResult } from '../../ingestion/ingest-run.ts';
 import { beirCorpusItems, countBeirCorpus } from '../../ingestion/sources/beir.ts';
 import { defaultGlob, listDirectoryItems } from '../../ingestion/sources/directory.ts';
@@ -74,7 +75,8 @@ function ingestionRunEvent(summary: IngestRunSummary | undefined): UsageEvent {
 export async function runIngestCommand(runtime: Runtime, options: IngestCommandOptions): Promise<IngestRunSummary> {
   const context = await operatorContext(runtime.database, options.workspaceId);
   const listeners = options.graph ? (runtime.documentListeners ?? []) : [];
-  const dependencies = { database: runtime.database, embedder: runtime.embedder, listeners };
+  // Bounded like a server's writes: this run may share the database with a server's searches.
+  const dependencies = { database: runtime.database, embedder: runtime.embedder, listeners, documentWriters: limitDocumentWriters(runtime.config.documentWriters) };
 
   let items: Iterable<IngestItem> | AsyncIterable<IngestItem>;
   let total: number;
