@@ -4,7 +4,8 @@
 // store. After every step nothing of another workspace is visible anywhere, a workspace's search
 // results and scores are unchanged by writes elsewhere, and the application role without a
 // workspace setting sees no tenant row. RAGSPACE_ISOLATION_OPERATIONS sets how many operations
-// run per tier (default 45); the count that ran is printed.
+// run per tier (default 45); the count that ran is printed. RAGSPACE_ISOLATION_SEED replays the
+// run a failure printed (fast-check's `seed`).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CitationRegistry } from '../../src/agent/citations.ts';
@@ -24,6 +25,7 @@ import { adminKey, bearer, createOrganizationKey, createTestApi, keyPepper, type
 import { tenantTables } from '../helpers/tenant-state.ts';
 
 const operationCount = Number(process.env.RAGSPACE_ISOLATION_OPERATIONS ?? 45);
+const seed = process.env.RAGSPACE_ISOLATION_SEED === undefined ? undefined : Number(process.env.RAGSPACE_ISOLATION_SEED);
 const stepsPerRun = 15;
 
 const topics = ['refunds', 'vacation', 'security', 'onboarding'] as const;
@@ -185,6 +187,8 @@ describe('isolation between workspaces, under random operations', () => {
         const other = tenants[(step.workspace + 1) % tenants.length]!;
         const foreignIds = [...other.documents.values()];
         const ownIds = [...tenant.documents.values()];
+        // Naming another workspace's documents is only an attack when it has some; with none, no ids are passed.
+        const namesForeignDocuments = step.foreign && foreignIds.length > 0;
         const documentIds = step.foreign ? foreignIds : ownIds;
         const tool = createAgentTools({ database: api.database, embedder: api.runtime.embedder, graphStore: api.runtime.graphStore }, [step.tool])[0]!;
         const args: Record<string, unknown> = {
@@ -206,7 +210,7 @@ describe('isolation between workspaces, under random operations', () => {
         }
         const { content, artifact } = message as { content: string; artifact?: ToolArtifact };
         const chunks = artifact?.chunks ?? [];
-        if (step.foreign && (step.tool === 'hybrid_search' || step.tool === 'vector_search')) expect(chunks).toEqual([]);
+        if (namesForeignDocuments && (step.tool === 'hybrid_search' || step.tool === 'vector_search')) expect(chunks).toEqual([]);
         expectOwn(tenant, tenants, chunks.map((chunk) => chunk.documentId), [String(content)], step.tool);
         return undefined;
       }
@@ -321,7 +325,7 @@ describe('isolation between workspaces, under random operations', () => {
           await checkInvariants(tenants, written);
         }
       }),
-      { numRuns, endOnFailure: true },
+      { numRuns, endOnFailure: true, ...(seed === undefined ? {} : { seed }) },
     );
     expect(operationsRun).toBeGreaterThanOrEqual(numRuns * stepsPerRun);
   }, 3_600_000);
