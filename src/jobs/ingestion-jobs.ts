@@ -12,6 +12,7 @@ import { ingestionQueueFull, notFound, quotaExceeded, validationError } from '..
 import type { DocumentInput, IngestOptions, IngestStatus } from '../ingestion/documents.ts';
 import { findEffectiveLimits } from '../tenancy/plans.ts';
 import { createWorkspaceContext, type WorkspaceContext } from '../tenancy/workspace-context.ts';
+import { packJobContent, unpackJobContent, type JobContentEncoding } from './job-content.ts';
 
 export type IngestionJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -122,7 +123,7 @@ export async function enqueueIngestionJob(
   }
   const { input, options, sizeBytes } = upload;
   const text = typeof input.content === 'string';
-  const content = text ? Buffer.from(input.content as string, 'utf8') : Buffer.from(input.content as Uint8Array);
+  const stored = await packJobContent(text ? Buffer.from(input.content as string, 'utf8') : (input.content as Uint8Array));
   const request: StoredRequest = {
     title: input.title,
     contentType: input.contentType,
@@ -148,9 +149,9 @@ export async function enqueueIngestionJob(
       );
     }
     const { rows } = await transaction.query<IngestionJob>(
-      `INSERT INTO ingestion_jobs AS j (workspace_id, id, source, size_bytes, request, content, created_at, run_after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ${jobColumns}`,
-      [context.workspaceId, randomUUID(), input.source, sizeBytes, request, content, now],
+      `INSERT INTO ingestion_jobs AS j (workspace_id, id, source, size_bytes, request, content, content_encoding, created_at, run_after)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ${jobColumns}`,
+      [context.workspaceId, randomUUID(), input.source, sizeBytes, request, stored.content, stored.encoding, now],
     );
     return rows[0]!;
   });
@@ -227,13 +228,18 @@ async function candidateWorkspaces(transaction: Queryable, now: Date): Promise<s
 /** A claim attempt found a workspace with waiting jobs that another claimer was holding. */
 const contended = Symbol('contended');
 
+/** A job this worker has leased, before its bytes are read. */
+type LeasedJob = Omit<ClaimedJob, 'upload'> & { request: StoredRequest };
+
 /**
  * One claim attempt, one transaction as the control plane: expired leases go back to the queue,
  * then each candidate workspace in fairness order is locked (so its running count cannot go stale
  * between reading and claiming) and given a job if it runs fewer than its plan allows. A workspace
  * another claimer holds is skipped, never waited for: waiting on one while holding another could deadlock.
+ * The upload's bytes are not read here: this transaction locks workspaces, and on the embedded
+ * database holds it for every tenant.
  */
-async function attemptClaim(database: Database, settings: LeaseSettings, now: Date): Promise<ClaimedJob | null | typeof contended> {
+async function attemptClaim(database: Database, settings: LeaseSettings, now: Date): Promise<LeasedJob | null | typeof contended> {
   return withControlPlane(database, async (transaction) => {
     await releaseExpiredLeases(transaction, settings, now);
     let skipped = false;
@@ -253,7 +259,7 @@ async function attemptClaim(database: Database, settings: LeaseSettings, now: Da
       const limit = limits.limits.concurrentIngestionJobs;
       if (limit !== null && counted[0]!.running >= limit) continue;
       const leaseToken = randomUUID();
-      const { rows } = await transaction.query<IngestionJob & { request: StoredRequest; content: Uint8Array }>(
+      const { rows } = await transaction.query<IngestionJob & { request: StoredRequest }>(
         `UPDATE ingestion_jobs j
          SET status = 'running', attempts = j.attempts + 1, lease_token = $2, lease_expires_at = $3,
              started_at = coalesce(j.started_at, $4)
@@ -261,12 +267,12 @@ async function attemptClaim(database: Database, settings: LeaseSettings, now: Da
                WHERE workspace_id = $1 AND status = 'queued' AND run_after <= $4
                ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) head
          WHERE j.workspace_id = head.workspace_id AND j.id = head.id
-         RETURNING ${jobColumns}, j.request, j.content`,
+         RETURNING ${jobColumns}, j.request`,
         [workspaceId, leaseToken, addMilliseconds(now, settings.leaseMs), now],
       );
       const claimed = rows[0];
       if (!claimed) continue;
-      const { request, content, ...job } = claimed;
+      const { request, ...job } = claimed;
       const context = createWorkspaceContext({
         organizationId: limits.organizationId,
         workspaceId,
@@ -274,18 +280,36 @@ async function attemptClaim(database: Database, settings: LeaseSettings, now: Da
         customerId: request.customerId,
         scopes: ['documents:write'],
       });
-      const bytes = Buffer.from(content);
-      const input: DocumentInput = {
-        source: job.source,
-        content: request.text ? bytes.toString('utf8') : new Uint8Array(bytes),
-        ...(request.title !== undefined && { title: request.title }),
-        ...(request.contentType !== undefined && { contentType: request.contentType }),
-        ...(request.metadata !== undefined && { metadata: request.metadata }),
-      };
-      return { job, leaseToken, context, upload: { input, options: request.options, metering: request.metering } };
+      return { job, leaseToken, context, request };
     }
     return skipped ? contended : null;
   });
+}
+
+/**
+ * The leased job's upload, read in a statement of its own and expanded after it; undefined when
+ * the lease is already gone (the workspace was deleted meanwhile).
+ */
+async function readLeasedUpload(database: Database, leased: LeasedJob): Promise<ClaimedJob['upload'] | undefined> {
+  const { job, request, context } = leased;
+  const stored = await withWorkspace(database, context, async (transaction) => {
+    const { rows } = await transaction.query<{ content: Uint8Array; encoding: JobContentEncoding }>(
+      `SELECT content, content_encoding AS encoding FROM ingestion_jobs
+       WHERE workspace_id = $1 AND id = $2 AND lease_token = $3 AND status = 'running'`,
+      [context.workspaceId, job.id, leased.leaseToken],
+    );
+    return rows[0];
+  });
+  if (!stored) return undefined;
+  const bytes = await unpackJobContent(stored.content, stored.encoding);
+  const input: DocumentInput = {
+    source: job.source,
+    content: request.text ? bytes.toString('utf8') : new Uint8Array(bytes),
+    ...(request.title !== undefined && { title: request.title }),
+    ...(request.contentType !== undefined && { contentType: request.contentType }),
+    ...(request.metadata !== undefined && { metadata: request.metadata }),
+  };
+  return { input, options: request.options, metering: request.metering };
 }
 
 /**
@@ -294,13 +318,17 @@ async function attemptClaim(database: Database, settings: LeaseSettings, now: Da
  */
 export async function claimIngestionJob(database: Database, settings: LeaseSettings, now: Date = new Date()): Promise<ClaimedJob | null> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const claimed = await attemptClaim(database, settings, now);
-    if (claimed !== contended) return claimed;
+    const leased = await attemptClaim(database, settings, now);
+    if (leased === null) return null;
+    if (leased !== contended) {
+      const upload = await readLeasedUpload(database, leased);
+      if (upload) return { job: leased.job, leaseToken: leased.leaseToken, context: leased.context, upload };
+      continue;
+    }
     await sleep(5 + Math.random() * 20);
   }
   return null;
 }
-
 
 /** Runs `update` on the claimed job only while this worker still holds its lease; false when it does not. */
 async function updateLeased(database: Database, claimed: ClaimedJob, assignments: string, parameters: unknown[]): Promise<boolean> {

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { withWorkspace } from '../../src/db/workspace-scope.ts';
+import { unpackJobContent, type JobContentEncoding } from '../../src/jobs/job-content.ts';
 import { bearer, createTestApi, createWorkspaceWithKey, type TestApi, type TestWorkspace } from '../api/helpers.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { readJob } from '../helpers/ingestion-job-requests.ts';
@@ -96,12 +97,14 @@ describe('ingestion jobs through the API', () => {
     expect(foreign.statusCode).toBe(404);
     expect(foreign.json().error.code).toBe('not_found');
     const stored = await withWorkspace(database, owner.context, (transaction) =>
-      transaction.query<{ source: string; size: number }>('SELECT source, octet_length(content) AS size FROM ingestion_jobs WHERE workspace_id = $1 AND id = $2', [
-        owner.context.workspaceId,
-        jobId,
-      ]),
+      transaction.query<{ source: string; content: Uint8Array; encoding: JobContentEncoding }>(
+        'SELECT source, content, content_encoding AS encoding FROM ingestion_jobs WHERE workspace_id = $1 AND id = $2',
+        [owner.context.workspaceId, jobId],
+      ),
     );
-    expect(stored.rows).toEqual([{ source: 'private.md', size: Buffer.byteLength('# private.md\n\nThe private.md procedure, step by step.') }]);
+    expect(stored.rows.map((row) => row.source)).toEqual(['private.md']);
+    const { content, encoding } = stored.rows[0]!;
+    expect((await unpackJobContent(content, encoding)).toString('utf8')).toBe('# private.md\n\nThe private.md procedure, step by step.');
     const deleted = await acceptor.app.inject({
       method: 'DELETE',
       url: `/workspaces/${owner.context.workspaceId}?confirm=${(await acceptor.app.inject({ method: 'GET', url: `/workspaces/${owner.context.workspaceId}`, headers: bearer(owner.adminSecret) })).json().slug}`,

@@ -97,6 +97,38 @@ describe('the ingestion job queue', () => {
     await succeed(next!);
   });
 
+  it('stores an upload gzip-compressed, and still runs one an earlier version stored as it came', async () => {
+    const tenant = await createTestTenant(database);
+    const prose = `# Refunds\n\n${'Every order may be refunded within thirty days of delivery. '.repeat(2_000)}`;
+    const compressed = await enqueueIngestionJob(database, tenant, upload('refunds.md', prose), roomy, t0);
+    const legacyText = '# Legacy\n\nQueued before uploads were compressed.';
+    const stored = await withWorkspace(database, tenant, async (transaction) => {
+      await transaction.query(
+        `INSERT INTO ingestion_jobs (workspace_id, source, size_bytes, request, content, created_at, run_after)
+         VALUES ($1, 'legacy.md', $2, $3, $4, $5, $5)`,
+        [tenant.workspaceId, Buffer.byteLength(legacyText), { text: true, options: {}, apiKeyId: null, customerId: null }, Buffer.from(legacyText), at(1)],
+      );
+      const { rows } = await transaction.query<{ source: string; encoding: string; bytes: number }>(
+        `SELECT source, content_encoding AS encoding, octet_length(content) AS bytes FROM ingestion_jobs WHERE workspace_id = $1 ORDER BY created_at`,
+        [tenant.workspaceId],
+      );
+      return rows;
+    });
+    expect(stored.map(({ source, encoding }) => [source, encoding])).toEqual([
+      ['refunds.md', 'gzip'],
+      ['legacy.md', 'identity'],
+    ]);
+    expect(stored[0]!.bytes).toBeLessThan(Buffer.byteLength(prose) / 20);
+    expect((await getIngestionJob(database, tenant, compressed.id)).sizeBytes).toBe(Buffer.byteLength(prose));
+
+    const first = (await claimIngestionJob(database, lease, at(2)))!;
+    expect(first.upload.input).toEqual(upload('refunds.md', prose).input);
+    await succeed(first);
+    const second = (await claimIngestionJob(database, lease, at(3)))!;
+    expect(second.upload).toEqual({ input: { source: 'legacy.md', content: legacyText }, options: {} });
+    await succeed(second);
+  });
+
   it("serves a workspace's single upload next, not after another workspace's twenty", async () => {
     const busy = await createTestTenant(database);
     const quiet = await createTestTenant(database);
