@@ -147,16 +147,38 @@ export async function settleConsumption(transaction: Queryable, workspaceId: str
  * `added` is what this write added, to report the usage without it.
  */
 export async function assertWithinResourceQuota(transaction: Queryable, workspaceId: string, quota: ResourceQuota, added: number): Promise<void> {
-  const { used, limit } = await readGauge(transaction, workspaceId, quota);
+  refuseOverLimit(quota, await readGauge(transaction, workspaceId, quota), added);
+}
+
+type Gauge = { used: number; limit: number | null };
+
+/** Throws when a write has taken the gauge past its limit; `added` is what the write added. */
+function refuseOverLimit(quota: ResourceQuota, { used, limit }: Gauge, added: number): void {
   if (limit !== null && used > limit) throw quotaRefusal({ quota, limit, used: Math.max(used - added, 0), resetsAt: null });
 }
 
-async function readGauge(transaction: Queryable, workspaceId: string, quota: ResourceQuota): Promise<{ used: number; limit: number | null }> {
-  const { rows } = await transaction.query<{ used: unknown; limit: unknown }>(
-    `SELECT ${resourceColumns[quota]} AS used, ragspace_workspace_limit($2) AS "limit" FROM workspace_resource_usage WHERE workspace_id = $1`,
-    [workspaceId, quota],
+/**
+ * Gauges with their limits in one statement, in the order asked, after `extra` columns (which
+ * may use $1, the workspace). A workspace without a usage row (deleted) has none used and no limit.
+ */
+async function readGauges<Extra extends Record<string, unknown>>(
+  transaction: Queryable,
+  workspaceId: string,
+  quotas: readonly ResourceQuota[],
+  extra: { columns: string; parameters: unknown[] } = { columns: '', parameters: [] },
+): Promise<{ gauges: Gauge[]; extra: Partial<Extra> }> {
+  const first = 2 + extra.parameters.length;
+  const columns = quotas.map((quota, index) => `${resourceColumns[quota]} AS used_${index}, ragspace_workspace_limit($${first + index}) AS limit_${index}`);
+  const { rows } = await transaction.query<Record<string, unknown>>(
+    `SELECT ${[extra.columns, ...columns].filter(Boolean).join(', ')} FROM workspace_resource_usage WHERE workspace_id = $1`,
+    [workspaceId, ...extra.parameters, ...quotas],
   );
-  return { used: toCount(rows[0]?.used), limit: toLimit(rows[0]?.limit) };
+  const row = rows[0] ?? {};
+  return { gauges: quotas.map((_, index) => ({ used: toCount(row[`used_${index}`]), limit: toLimit(row[`limit_${index}`]) })), extra: row as Partial<Extra> };
+}
+
+async function readGauge(transaction: Queryable, workspaceId: string, quota: ResourceQuota): Promise<Gauge> {
+  return (await readGauges(transaction, workspaceId, [quota])).gauges[0]!;
 }
 
 /** Work a service runs inside its writing transaction, after the write; throwing rolls the write back. */
@@ -175,8 +197,8 @@ export async function assertDocumentWithinQuotas(
   transaction: Queryable,
   stored: { workspaceId: string; documentId: string; created: boolean },
 ): Promise<void> {
-  if (stored.created) await assertWithinResourceQuota(transaction, stored.workspaceId, 'documents', 1);
-  const { used, limit } = await readGauge(transaction, stored.workspaceId, 'storageBytes');
+  const [documents, { used, limit }] = (await readGauges(transaction, stored.workspaceId, ['documents', 'storageBytes'])).gauges as [Gauge, Gauge];
+  if (stored.created) refuseOverLimit('documents', documents, 1);
   if (limit === null || used <= limit) return;
   // Refused: what this version stores, to report the usage without it.
   const { rows } = await transaction.query<{ bytes: unknown }>(
@@ -191,17 +213,14 @@ export async function assertDocumentWithinQuotas(
  * upload when the storage quota is. A replaced source needs no new document slot.
  */
 export async function checkDocumentRoom(database: Database, context: WorkspaceContext, source: string): Promise<void> {
-  const { documents, storage, exists } = await withWorkspace(database, context, async (transaction) => {
-    const { rows } = await transaction.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM documents WHERE workspace_id = $1 AND source = $2) AS exists', [
-      context.workspaceId,
-      source,
-    ]);
-    return {
-      exists: rows[0]!.exists,
-      documents: await readGauge(transaction, context.workspaceId, 'documents'),
-      storage: await readGauge(transaction, context.workspaceId, 'storageBytes'),
-    };
-  });
+  const { gauges, extra } = await withWorkspace(database, context, (transaction) =>
+    readGauges<{ exists: boolean }>(transaction, context.workspaceId, ['documents', 'storageBytes'], {
+      columns: 'EXISTS (SELECT 1 FROM documents WHERE workspace_id = $1 AND source = $2) AS exists',
+      parameters: [source],
+    }),
+  );
+  const [documents, storage] = gauges as [Gauge, Gauge];
+  const exists = extra.exists === true;
   if (!exists && documents.limit !== null && documents.used >= documents.limit) {
     throw quotaRefusal({ quota: 'documents', limit: documents.limit, used: documents.used, resetsAt: null });
   }
