@@ -1,6 +1,8 @@
 // No request stalls another: p50/p99/max of `GET /health` and of another workspace's search, over
 // HTTP against a running server, while (a) a 10 MB single-word document and (b) a 10 MB ordinary
-// Markdown document are uploaded with ?async=true and ingested, against the same probes idle.
+// Markdown document are uploaded with ?async=true and ingested, against the same probes idle. The
+// Markdown comes twice: with a section per abstract it makes more chunks than a document may have
+// and is refused; with a section per ten abstracts it fits and is stored.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, sampleLatencies, searchedWorkspace, withBenchServer } from '../ingestion/bench-server.ts';
 import { readCisiText } from '../fixtures/cisi-workspaces.ts';
@@ -8,14 +10,15 @@ import { percentile, round, sized, type BenchScenario } from '../scenario.ts';
 
 const goalMs = { postgres: 100, pglite: 250 };
 
-function markdownOf(abstracts: string[], bytes: number): string {
+/** `bytes` of CISI abstracts as Markdown, a `##` section per `abstractsPerSection` abstracts. */
+function markdownOf(abstracts: string[], bytes: number, abstractsPerSection = 1): string {
   const parts: string[] = [];
   let length = 0;
   for (let index = 0; length < bytes; index += 1) {
     const [title, ...body] = abstracts[index % abstracts.length]!.split('\n');
-    const section = `## ${title}\n\n${body.join('\n')}\n\n`;
-    parts.push(section);
-    length += section.length;
+    const part = index % abstractsPerSection === 0 ? `## ${title}\n\n${body.join('\n')}\n\n` : `**${title}**\n\n${body.join('\n')}\n\n`;
+    parts.push(part);
+    length += part.length;
   }
   return `# Collected abstracts\n\n${parts.join('')}`.slice(0, bytes);
 }
@@ -23,7 +26,7 @@ function markdownOf(abstracts: string[], bytes: number): string {
 export const scenario: BenchScenario = {
   name: 'ingestion-stall',
   description:
-    "p50/p99/max of GET /health and of another workspace's hybrid search over HTTP, idle and while a 10 MB single-word document and a 10 MB Markdown document are ingested or refused (?async=true); 0.5 MB with --quick",
+    "p50/p99/max of GET /health and of another workspace's hybrid search over HTTP, idle and while a 10 MB single-word document and a 10 MB Markdown document (a section per abstract: refused; per ten: stored) are ingested or refused (?async=true); 0.5 MB with --quick",
   async run(context) {
     const { log, tier: tierName } = context;
     const documentBytes = sized(context, 10_000_000, 500_000);
@@ -81,6 +84,9 @@ export const scenario: BenchScenario = {
         }),
         singleWord: await phase(`${documentBytes / 1e6} MB single word`, () => upload('one-word.txt', 'x'.repeat(documentBytes))),
         markdown: await phase(`${documentBytes / 1e6} MB Markdown`, () => upload('abstracts.md', markdownOf(abstracts, documentBytes))),
+        storedMarkdown: await phase(`${documentBytes / 1e6} MB Markdown, long sections`, () =>
+          upload('abstracts-by-ten.md', markdownOf(abstracts, documentBytes, 10)),
+        ),
       };
     });
     return {
