@@ -72,7 +72,9 @@ export const scenario: BenchScenario = {
         const summary: Record<string, unknown> = { seconds: round(seconds, 1), outcome };
         for (const [probe, values] of Object.entries(times)) {
           const p99 = percentile(values, 0.99);
-          rows.push([label, probe, values.length, round(percentile(values, 0.5), 1), round(p99, 1), round(Math.max(...values), 1), p99 <= goalMs[tierName] ? 'yes' : 'no']);
+          const max = Math.max(...values);
+          const within = (milliseconds: number) => (milliseconds <= goalMs[tierName] ? 'yes' : 'no');
+          rows.push([label, probe, values.length, round(percentile(values, 0.5), 1), round(p99, 1), round(max, 1), within(p99), within(max)]);
           summary[probe] = { samples: values.length, p50: round(percentile(values, 0.5), 2), p99: round(p99, 2), max: round(Math.max(...values), 2) };
         }
         return summary;
@@ -90,10 +92,11 @@ export const scenario: BenchScenario = {
       };
     });
     return {
-      table: { columns: ['while', 'probe', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p99 within goal'], rows },
+      table: { columns: ['while', 'probe', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p99 within goal', 'max within goal'], rows },
       data,
       notes: [
         `Goal: p99 ≤ ${goalMs.postgres} ms on PostgreSQL, ≤ ${goalMs.pglite} ms on PGlite, for both probes while each document is ingested.`,
+        'The max is judged against the same bound too: a phase holds a few hundred searches, so one that waited for a whole write transaction hardly moves the p99.',
         'Each probe runs back to back (one request in flight per probe) for the whole phase; the searched workspace holds ≈ 600 chunks.',
         'Uploads go through the API as JSON with ?async=true and graph off, polled until the job has succeeded; default chunking (512 tokens, overlap 64).',
       ],
