@@ -10,6 +10,7 @@ import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
 import { documentFromText } from './helpers/graph-fixtures.ts';
 import { createPostgresGraphHarness, type GraphHarness } from './helpers/graph-harness.ts';
+import { createTestEmbedder } from './helpers/test-embedder.ts';
 
 const describeFact = (fact: FactView) => `${fact.source.name} -[${fact.relation}]-> ${fact.target.name}`;
 
@@ -63,6 +64,40 @@ describe('postgres graph store', () => {
     await graph.indexer.documentRemoved(context, document.id);
     await graph.indexer.documentRemoved(context, typo.document.id);
     expect(await graph.store.findEntitiesByName(context, 'lena park')).toEqual([]);
+  });
+
+  it('keeps entity and fact vectors uncompressed in their rows, and still takes vectors too wide for a page', async () => {
+    // A sparse hashed vector is what pglz compresses well, and what every comparison then had to expand.
+    const storage = async (tenant: WorkspaceContext) =>
+      (
+        await withWorkspace(database, tenant, (transaction) =>
+          transaction.query<{ kind: string; rows: number; compressed: number; inline: number }>(
+            `SELECT 'entity' AS kind, count(*)::integer AS rows,
+                    count(pg_column_compression(name_embedding))::integer AS compressed,
+                    count(*) FILTER (WHERE pg_column_size(name_embedding) = 8 + 4 * vector_dims(name_embedding))::integer AS inline
+             FROM graph_entities WHERE workspace_id = $1
+             UNION ALL
+             SELECT 'fact', count(*)::integer, count(pg_column_compression(fact_embedding))::integer,
+                    count(*) FILTER (WHERE pg_column_size(fact_embedding) = 8 + 4 * vector_dims(fact_embedding))::integer
+             FROM graph_facts WHERE workspace_id = $1`,
+            [tenant.workspaceId],
+          ),
+        )
+      ).rows;
+    const wide = async (dimensions: number) => {
+      const tenant = await createTestTenant(database);
+      await createPostgresGraphHarness(database, createTestEmbedder(dimensions)).indexFixture(tenant, 'northwind-profile.md');
+      return storage(tenant);
+    };
+    for (const row of await wide(1024)) {
+      expect(row.rows, row.kind).toBeGreaterThan(0);
+      expect(row, row.kind).toEqual({ kind: row.kind, rows: row.rows, compressed: 0, inline: row.rows });
+    }
+    // 3,072 dimensions (12 KB) cannot stay whole in an 8 KB page: stored compressed or out of line, not refused.
+    for (const row of await wide(3072)) {
+      expect(row.rows, row.kind).toBeGreaterThan(0);
+      expect(row.inline, row.kind).toBe(0);
+    }
   });
 
   it('invalidates contradicted facts instead of deleting them', async () => {

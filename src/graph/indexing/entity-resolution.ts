@@ -71,23 +71,36 @@ export async function resolveEntities(
 ): Promise<EntityResolution> {
   const threshold = dependencies.similarityThreshold ?? defaultEntitySimilarityThreshold;
   const entities = mergeExtractedEntities(extracted);
-  const embeddings = await embedAll(
+  const lookup = { embedder: dependencies.embedder.name, limitPerEmbedding: 3 };
+  const named =
+    entities.length === 0
+      ? { byName: [] }
+      : await dependencies.store.findEntityCandidates(context, {
+          ...lookup,
+          normalizedNames: entities.map((entity) => entity.normalizedName),
+          embeddings: [],
+        });
+  const exactMatches = entities.map((entity) => exactMatch(named.byName, entity.normalizedName, entity.type));
+  // Only names without an exact match are embedded and compared: an exact match wins anyway, and
+  // comparing every name with every entity of the workspace is what held the embedded database.
+  const unmatched = entities.flatMap((entity, index) => (exactMatches[index] ? [] : [index]));
+  const unmatchedEmbeddings = await embedAll(
     dependencies.embedder,
-    entities.map((entity) => entity.name),
+    unmatched.map((index) => entities[index]!.name),
   );
-  const candidates = await dependencies.store.findEntityCandidates(context, {
-    normalizedNames: entities.map((entity) => entity.normalizedName),
-    embeddings,
-    embedder: dependencies.embedder.name,
-    limitPerEmbedding: 3,
-  });
+  const similar =
+    unmatched.length === 0
+      ? { bySimilarity: [] }
+      : await dependencies.store.findEntityCandidates(context, { ...lookup, normalizedNames: [], embeddings: unmatchedEmbeddings });
+  const embeddings = new Map(unmatched.map((entityIndex, position) => [entityIndex, unmatchedEmbeddings[position]!]));
+  const nearest = new Map(unmatched.map((entityIndex, position) => [entityIndex, similar.bySimilarity[position] ?? []]));
   const byName = new Map<string, ResolvedEntity>();
   const newEntities: EntityWrite[] = [];
   const updates = new Map<string, { id: string; aliases: string[]; summary: string }>();
   entities.forEach((entity, index) => {
     const match =
-      exactMatch(candidates.byName, entity.normalizedName, entity.type) ??
-      candidates.bySimilarity[index]?.find(
+      exactMatches[index] ??
+      nearest.get(index)?.find(
         (candidate) => candidate.similarity >= threshold && typesCompatible(candidate.entity.type, entity.type),
       )?.entity;
     if (match) {
@@ -115,7 +128,7 @@ export async function resolveEntities(
       summary: entity.summary,
       aliases: [],
       embedder: dependencies.embedder.name,
-      nameEmbedding: embeddings[index]!,
+      nameEmbedding: embeddings.get(index)!,
     });
     byName.set(entity.normalizedName, {
       normalizedName: entity.normalizedName,

@@ -1,6 +1,7 @@
 // The real graph stack over a test database: postgres store, offline extractor, rule judge, test embedder.
 import type { Database } from '../../../src/db/database.ts';
 import { createOfflineExtractor } from '../../../src/graph/extraction/offline-extractor.ts';
+import type { GraphEmbedder } from '../../../src/graph/embedder.ts';
 import type { GraphSearchDependencies } from '../../../src/graph/graph-search.ts';
 import type { GraphStore } from '../../../src/graph/graph-store.ts';
 import { createRuleContradictionJudge } from '../../../src/graph/indexing/contradictions.ts';
@@ -16,13 +17,12 @@ export interface GraphHarness extends GraphSearchDependencies {
   indexFixture(context: WorkspaceContext, name: string, documentId?: string): Promise<string>;
 }
 
-export function createPostgresGraphHarness(database: Database): GraphHarness {
-  return createGraphHarness(createPostgresGraphStore(database));
+export function createPostgresGraphHarness(database: Database, embedder?: GraphEmbedder): GraphHarness {
+  return createGraphHarness(createPostgresGraphStore(database), embedder);
 }
 
 /** The same stack over any GraphStore (the neo4j integration tests use it with a real server). */
-export function createGraphHarness(store: GraphStore): GraphHarness {
-  const embedder = createTestEmbedder();
+export function createGraphHarness(store: GraphStore, embedder: GraphEmbedder = createTestEmbedder()): GraphHarness {
   const indexer = createGraphIndexer({
     store,
     embedder,
