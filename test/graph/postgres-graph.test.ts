@@ -84,17 +84,17 @@ describe('postgres graph store', () => {
           ),
         )
       ).rows;
-    const wide = async (dimensions: number) => {
+    const storedBy = async (dimensions: number) => {
       const tenant = await createTestTenant(database);
       await createPostgresGraphHarness(database, createTestEmbedder(dimensions)).indexFixture(tenant, 'northwind-profile.md');
       return storage(tenant);
     };
-    for (const row of await wide(1024)) {
+    for (const row of await storedBy(1024)) {
       expect(row.rows, row.kind).toBeGreaterThan(0);
       expect(row, row.kind).toEqual({ kind: row.kind, rows: row.rows, compressed: 0, inline: row.rows });
     }
     // 3,072 dimensions (12 KB) cannot stay whole in an 8 KB page: stored compressed or out of line, not refused.
-    for (const row of await wide(3072)) {
+    for (const row of await storedBy(3072)) {
       expect(row.rows, row.kind).toBeGreaterThan(0);
       expect(row.inline, row.kind).toBe(0);
     }
