@@ -61,6 +61,8 @@ export const quotaExceeded = defineError('quota_exceeded', 429);
 export const storageQuotaExceeded = defineError('storage_quota_exceeded', 413);
 /** A chat turn is already running on this session; turns on one session run one at a time. */
 export const sessionBusy = defineError('session_busy', 409);
+/** Another request is writing a document with this source; retry once it has been stored. */
+export const documentBusy = defineError('document_busy', 409);
 export const notReady = defineError('not_ready', 503);
 /** The database cannot be reached right now (restarting, connection lost); the request changed nothing. */
 export const databaseUnavailable = defineError('database_unavailable', 503);

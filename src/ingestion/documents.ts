@@ -58,6 +58,11 @@ export interface IngestOptions {
   chunkOverlap?: number;
   /** false: do not notify the listeners (`--no-graph`). */
   graph?: boolean;
+  /**
+   * The id a new document gets (default: a random one). An ingestion job passes its own, so that
+   * its next attempt takes over a staged document an interrupted attempt left unpublished.
+   */
+  documentId?: string;
 }
 
 export interface DocumentDetails extends DocumentSummary {
@@ -158,7 +163,7 @@ export async function ingestDocument(
   const vectors = await vectorsOf(embedder, prepared);
   const recordLength = binaryVectorLength(embedder.dimensions);
   const version: store.DocumentVersion = {
-    id: randomUUID(),
+    id: options.documentId ?? randomUUID(),
     source: document.source,
     title: prepared.title,
     contentType: request.contentType,

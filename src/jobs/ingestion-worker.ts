@@ -6,7 +6,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Database } from '../db/database.ts';
 import { clientErrorForDatabaseFailure, isDatabaseUnavailable } from '../db/database-errors.ts';
-import { RagspaceError, serviceBusy } from '../errors.ts';
+import { documentBusy, RagspaceError, serviceBusy } from '../errors.ts';
 import type { IngestionDependencies } from '../ingestion/documents.ts';
 import { ingestUpload } from '../ingestion/metered-ingestion.ts';
 import { countQuotaRejection } from '../observability/metrics.ts';
@@ -122,7 +122,9 @@ export function startIngestionJobs(
     try {
       // Metered as a synchronous upload is: the quotas again in the write transaction (the room
       // checked at acceptance may be gone), and the usage recorded when the document is stored.
-      const stored = await ingestUpload(ingestion, context, { ...upload, sizeBytes: claimed.job.sizeBytes }, {
+      // The job's id for a new document: a later attempt takes over what this one leaves unpublished.
+      const options = { ...upload.options, documentId: claimed.job.id };
+      const stored = await ingestUpload(ingestion, context, { ...upload, options, sizeBytes: claimed.job.sizeBytes }, {
         quotas: upload.metering?.quotas ?? false,
         requestId: upload.metering?.requestId ?? null,
         record: usage ? (event) => usage.record(context, event) : undefined,
@@ -130,9 +132,10 @@ export function startIngestionJobs(
       log.info({ status: stored.status, chunkCount: stored.chunkCount }, 'ingestion job succeeded');
       return { result: { documentId: stored.document.id, status: stored.status, chunkCount: stored.chunkCount } };
     } catch (error) {
-      // Interrupted by the database, or the CPU workers were full: nothing was stored (the write is
-      // one transaction), so it runs again later.
-      if (isDatabaseUnavailable(error) || (error instanceof RagspaceError && error.code === serviceBusy.code)) {
+      // Interrupted by the database, the CPU workers were full, or another request is writing the
+      // same source: nothing was published (a staged document left unpublished is taken over by
+      // the next attempt), so it runs again later.
+      if (isDatabaseUnavailable(error) || (error instanceof RagspaceError && (error.code === serviceBusy.code || error.code === documentBusy.code))) {
         log.warn({ err: error }, 'ingestion job interrupted; it will be retried');
         return { retry: jobError(error, claimed) };
       }

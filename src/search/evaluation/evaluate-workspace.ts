@@ -57,7 +57,7 @@ export function countJudgedDocuments(database: Database, context: WorkspaceConte
   const sources = [...new Set([...qrels.values()].flatMap((judgements) => [...judgements.keys()]))];
   return withWorkspace(database, context, async (transaction) => {
     const { rows } = await transaction.query<{ count: number }>(
-      'SELECT count(*)::integer AS count FROM documents WHERE workspace_id = $1 AND source = ANY ($2::text[])',
+      'SELECT count(*)::integer AS count FROM documents WHERE workspace_id = $1 AND source = ANY ($2::text[]) AND published',
       [context.workspaceId, sources],
     );
     return rows[0]!.count;
