@@ -1,6 +1,6 @@
 -- Documents written in several short transactions, invisible until one last switch (issue 10).
 --
--- A new document too large for one short transaction (document-store.ts: transactionLimits) is
+-- A new document too large for one short transaction (document-store.ts: transactionLimitsFor) is
 -- inserted unpublished, its chunks follow in transactions of bounded size, and one last
 -- transaction publishes it. On the embedded database a transaction holds every tenant until it
 -- commits, so bounding it bounds the longest wait of every other workspace's search.

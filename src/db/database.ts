@@ -15,6 +15,11 @@ export interface Queryable {
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /**
+   * A transaction holds the whole database for every other client until it ends: PGlite, in
+   * process or shared over pglite-socket. Writers then keep their transactions short.
+   */
+  readonly exclusiveTransactions: boolean;
+  /**
    * Runs `work` in one transaction on one connection; commits on success, rolls back on error.
    * `opening`: trusted SQL without parameters run first, sent with BEGIN in one round trip where
    * the adapter can (a transaction's round trips hold the embedded database for every tenant).

@@ -89,6 +89,7 @@ function connect(dataDirectory: string, poolSize: number, log: (message: string)
     user: 'postgres',
     database: 'postgres',
     max: poolSize,
+    exclusiveTransactions: true,
     onIdleError: (error) => log(`embedded database connection closed: ${error.message}`),
   });
 }
@@ -250,6 +251,7 @@ function withFailover(initial: EmbeddedDatabase, reopen: () => Promise<EmbeddedD
 
   return {
     kind: 'postgres',
+    exclusiveTransactions: true,
     get isOwner() {
       return current.isOwner;
     },

@@ -25,6 +25,7 @@ export function createPgliteDatabase(instance: PGlite): Database {
   const direct = toQueryable(instance);
   return {
     kind: 'pglite',
+    exclusiveTransactions: true,
     query: direct.query,
     executeScript: direct.executeScript,
     transaction: (work, opening) =>

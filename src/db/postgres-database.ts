@@ -5,6 +5,8 @@ import type { Database, Queryable, QueryResult } from './database.ts';
 export interface PostgresDatabaseOptions extends pg.PoolConfig {
   /** Called when an idle pooled connection fails (server restart, socket closed). */
   onIdleError?: (error: Error) => void;
+  /** The server is PGlite over pglite-socket (Database.exclusiveTransactions); default false. */
+  exclusiveTransactions?: boolean;
 }
 
 function toQueryable(client: pg.PoolClient): Queryable {
@@ -21,7 +23,7 @@ function toQueryable(client: pg.PoolClient): Queryable {
 }
 
 export function createPostgresDatabase(options: PostgresDatabaseOptions): Database {
-  const { onIdleError, ...poolConfig } = options;
+  const { onIdleError, exclusiveTransactions, ...poolConfig } = options;
   const pool = new pg.Pool(poolConfig);
   pool.on('error', (error) => onIdleError?.(error));
   // pg's Pool never answers callers still waiting for a connection when it ends: they would wait
@@ -52,6 +54,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
 
   return {
     kind: 'postgres',
+    exclusiveTransactions: exclusiveTransactions ?? false,
     query: (sql, parameters) => withConnection((client) => toQueryable(client).query(sql, parameters)),
     executeScript: (sql) => withConnection((client) => toQueryable(client).executeScript(sql)),
     transaction: (work, opening) =>

@@ -4,7 +4,7 @@
 //
 // A document version is written in one transaction, so a failure leaves the previous version
 // whole; its chunks go in statements of bounded size (`chunkStatementLimits`). A new document
-// larger than one transaction may hold (`transactionLimits`) is staged instead (sql/704): written
+// larger than one transaction may hold (`transactionLimitsFor`) is staged instead (sql/704): written
 // unpublished over several transactions, then published by one last short one. On the embedded
 // database a transaction holds every tenant until it commits, so this bounds how long any other
 // workspace waits. Unpublished documents are listed, read and searched by no one.
@@ -54,22 +54,26 @@ export type StoreGuard = (transaction: Queryable, stored: { workspaceId: string;
 
 export interface WriteLimits {
   chunks: number;
-  /** Bytes of content (UTF-16, as JavaScript holds it) and vectors. */
+  /** Bytes of content (UTF-16, as JavaScript holds it), and of vectors when `vectorsCount`. */
   bytes: number;
+  vectorsCount: boolean;
 }
 
-/** Chunks per INSERT at most, and bytes of content and vectors per INSERT at most. */
-export const chunkStatementLimits: WriteLimits = { chunks: 64, bytes: 512 * 1024 };
+/** Chunks per INSERT at most, and bytes of content and vectors per INSERT at most (the message's size). */
+export const chunkStatementLimits: WriteLimits = { chunks: 64, bytes: 512 * 1024, vectorsCount: true };
 
 /**
- * What one transaction of a new document writes at most, per tier; a document needing more is
- * staged. PGlite: about 60 ms of indexing for 16 chunks of 512 tokens (bench: ingestion-stall).
- * PostgreSQL lets others read through a long write, so only a large document is staged there.
+ * What one transaction of a new document writes at most; a document needing more is staged. Its
+ * text is what costs (the postings of its lexemes), not its vectors. On PGlite (exclusive
+ * transactions) 32 chunks of 128 tokens, or 12 of 512, take about 40-50 ms (bench:
+ * ingestion-stall), and a document of a few pages is still one transaction; PostgreSQL lets others
+ * read and write through a long transaction, so only a large document is staged there.
  */
-export const transactionLimits: Readonly<Record<Database['kind'], WriteLimits>> = {
-  pglite: { chunks: 16, bytes: 256 * 1024 },
-  postgres: { chunks: 512, bytes: 8 * 1024 * 1024 },
-};
+export function transactionLimitsFor(database: Pick<Database, 'exclusiveTransactions'>): WriteLimits {
+  return database.exclusiveTransactions
+    ? { chunks: 32, bytes: 48 * 1024, vectorsCount: false }
+    : { chunks: 512, bytes: 4 * 1024 * 1024, vectorsCount: false };
+}
 
 /**
  * An unpublished document whose writer made no progress for this long was abandoned (its process
@@ -108,7 +112,7 @@ function batchesWithin<T extends { content: string; vector: Uint8Array }>(chunks
   let batch: T[] = [];
   let bytes = 0;
   for (const chunk of chunks) {
-    const size = chunk.content.length * 2 + chunk.vector.byteLength;
+    const size = chunk.content.length * 2 + (limits.vectorsCount ? chunk.vector.byteLength : 0);
     if (batch.length > 0 && (batch.length >= limits.chunks || bytes + size > limits.bytes)) {
       batches.push(batch);
       batch = [];
@@ -168,7 +172,7 @@ export async function writeDocument(
   version: DocumentVersion,
   guard?: StoreGuard,
 ): Promise<{ document: DocumentSummary; status: IngestStatus }> {
-  const transactions = batchesWithin(version.chunks, transactionLimits[database.kind]);
+  const transactions = batchesWithin(version.chunks, transactionLimitsFor(database));
   if (transactions.length > 1) {
     const staged = await writeStaged(database, context, version, transactions, guard);
     if (staged) return staged;

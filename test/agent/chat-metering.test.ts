@@ -79,6 +79,7 @@ describe('the metered chat turn', () => {
     let transactions = 0;
     const wrapped: Database = {
       kind: database.kind,
+      exclusiveTransactions: database.exclusiveTransactions,
       query: (sql, parameters) => database.query(sql, parameters),
       executeScript: (sql) => database.executeScript(sql),
       close: async () => undefined,

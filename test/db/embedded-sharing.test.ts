@@ -8,10 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-database.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { withWorkspace } from '../../src/db/workspace-scope.ts';
+import { ingestDocument } from '../../src/ingestion/documents.ts';
+import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
+import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
 import { listOrganizations } from '../../src/tenancy/organizations.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestTenant } from '../helpers/database.ts';
 import { hammerWorkspace, type HammerReport } from '../helpers/hammer-workspace.ts';
+import { recordStatements } from '../helpers/recording-database.ts';
 
 const worker = fileURLToPath(new URL('../helpers/tenant-worker.ts', import.meta.url));
 
@@ -80,6 +84,18 @@ describe('an owner process and a client process working for different tenants at
       ),
     );
     expect(counts).toEqual([45, 45]);
+  });
+
+  it('stages a new document larger than one short transaction, since a transaction holds every process', async () => {
+    expect(owner.exclusiveTransactions).toBe(true);
+    const embedder = createLocalEmbedder();
+    await ensureDeploymentEmbedder(owner, embedder);
+    const tenant = await createTestTenant(owner);
+    const recording = recordStatements(owner);
+    const content = Array.from({ length: 40 }, (_, index) => `Section ${index} of the manual explains ledger export number ${index} and its audit trail.`).join('\n\n');
+    const stored = await ingestDocument({ database: recording, embedder }, tenant, { source: 'manual.md', content }, { chunkSize: 32, chunkOverlap: 0 });
+    expect(stored.chunkCount).toBe(40);
+    expect(recording.statements.filter((sql) => sql.includes('SET published = true'))).toHaveLength(1);
   });
 
   it('lets the CLI work while the owner holds the database', async () => {

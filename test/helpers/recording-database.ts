@@ -23,6 +23,7 @@ export function recordStatements(database: Database): RecordingDatabase {
   return {
     ...recording(database),
     kind: database.kind,
+    exclusiveTransactions: database.exclusiveTransactions,
     statements,
     clear: () => statements.splice(0),
     transaction: (work, opening) => database.transaction((transaction) => work(recording(transaction)), opening),

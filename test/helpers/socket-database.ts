@@ -22,7 +22,7 @@ export async function createSocketDatabase(poolSize = 4): Promise<SocketDatabase
   await server.start();
   const pools: Database[] = [];
   const connect = (size = poolSize) => {
-    const pool = createPostgresDatabase({ host: directory, port: 5432, user: 'postgres', database: 'postgres', max: size });
+    const pool = createPostgresDatabase({ host: directory, port: 5432, user: 'postgres', database: 'postgres', max: size, exclusiveTransactions: true });
     pools.push(pool);
     return pool;
   };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Queryable } from '../../src/db/database.ts';
 import { withWorkspace } from '../../src/db/workspace-scope.ts';
 import { RagspaceError } from '../../src/errors.ts';
-import { transactionLimits } from '../../src/ingestion/document-store.ts';
+import { transactionLimitsFor } from '../../src/ingestion/document-store.ts';
 import { countDocuments, getDocument, ingestDocument, listDocuments, type IngestionDependencies } from '../../src/ingestion/documents.ts';
 import { ensureDeploymentEmbedder } from '../../src/ingestion/embedders/deployment-embedder.ts';
 import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedder.ts';
@@ -75,7 +75,7 @@ describe('staged documents', () => {
     await ensureDeploymentEmbedder(database, embedder);
     dependencies = { database, embedder };
     // Enough 32-token chunks for three transactions of this tier and a last, partial one.
-    paragraphs = transactionLimits[database.kind].chunks * 3 + 5;
+    paragraphs = transactionLimitsFor(database).chunks * 3 + 5;
   });
 
   afterAll(async () => {
@@ -100,7 +100,7 @@ describe('staged documents', () => {
     const stored = await ingestDocument({ ...dependencies, database: writer }, workspace, { source: 'manual.md', content: largeDocument(paragraphs, 'zanzibar') }, chunking);
 
     expect(stored.status).toBe('created');
-    expect(stored.chunkCount).toBeGreaterThan(transactionLimits[database.kind].chunks * 3);
+    expect(stored.chunkCount).toBeGreaterThan(transactionLimitsFor(database).chunks * 3);
     // The lookup of the source, four transactions of chunks (the first with the document), the publication.
     expect(writer.transactions()).toBe(6);
     const whileStaged = seen.slice(0, -1);
@@ -225,7 +225,7 @@ describe('staged documents', () => {
     await dieWhileStaging(workspace);
     const left = await contentCounts(database, workspace);
     expect(left.documents).toBe(before.documents + 1);
-    expect(left.chunks).toBe(before.chunks + transactionLimits[database.kind].chunks);
+    expect(left.chunks).toBe(before.chunks + transactionLimitsFor(database).chunks);
 
     // While it may still be written, the source is busy.
     expect((await errorOf(ingestDocument(dependencies, workspace, { source: 'manual.md', content: 'The new manual.' }))).code).toBe('document_busy');
