@@ -2,9 +2,8 @@
 // documents skipped, changed ones replaced, a failure mid-document leaves the previous version,
 // listeners told after the commit, --clean confined to its workspace, and the deployment embedder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, Queryable } from '../../src/db/database.ts';
+import type { Database } from '../../src/db/database.ts';
 import { withWorkspace } from '../../src/db/workspace-scope.ts';
-import { RagspaceError } from '../../src/errors.ts';
 import type { DocumentListener } from '../../src/ingestion/document-events.ts';
 import {
   countDocuments,
@@ -24,6 +23,7 @@ import { textSearch } from '../../src/search/text-search.ts';
 import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { deleteWorkspace } from '../../src/tenancy/workspaces.ts';
 import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
+import { errorOf, failingStatements } from '../helpers/injected-faults.ts';
 
 const guide = `# Sync guide
 
@@ -38,15 +38,6 @@ When two devices edit the same file, both versions are kept as conflicted copies
 
 function longDocument(paragraphs: number): string {
   return Array.from({ length: paragraphs }, (_, index) => `Paragraph ${index} talks about sync, storage and invoices in turn.`).join('\n\n');
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<RagspaceError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RagspaceError);
-  return error as RagspaceError;
 }
 
 /** Rows of every table that holds a workspace's search data, as the app role sees them. */
@@ -150,14 +141,7 @@ describe('ingestion service', () => {
     // The storage fails on the second chunk INSERT, after the document update, the deletion of the
     // old chunks and the first batch of chunks have run in the transaction.
     let chunkInserts = 0;
-    const failOnSecondBatch = (queryable: Queryable): Queryable => ({
-      ...queryable,
-      query: (sql, parameters) => {
-        if (sql.startsWith('INSERT INTO chunks') && ++chunkInserts === 2) return Promise.reject(new Error('disk full (injected)'));
-        return queryable.query(sql, parameters);
-      },
-    });
-    const faultyDatabase: Database = { ...database, transaction: (work, opening) => database.transaction((transaction) => work(failOnSecondBatch(transaction)), opening) };
+    const faultyDatabase = failingStatements(database, (sql) => sql.startsWith('INSERT INTO chunks') && ++chunkInserts === 2);
     await expect(
       ingestDocument({ database: faultyDatabase, embedder }, workspaceA, { source, content: longDocument(300) }, { chunkSize: 32, chunkOverlap: 0 }),
     ).rejects.toThrow(/disk full/);

@@ -4,7 +4,7 @@
 // written in one transaction; a failure or an abandoned writer leaves nothing behind.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, Queryable } from '../../src/db/database.ts';
+import type { Database } from '../../src/db/database.ts';
 import { withWorkspace } from '../../src/db/workspace-scope.ts';
 import { RagspaceError } from '../../src/errors.ts';
 import { transactionLimitsFor } from '../../src/ingestion/document-store.ts';
@@ -14,6 +14,7 @@ import { createLocalEmbedder } from '../../src/ingestion/embedders/local-embedde
 import { search, searchModes } from '../../src/search/search.ts';
 import type { WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createTestDatabase, createTestTenant } from '../helpers/database.ts';
+import { errorOf, failingStatements } from '../helpers/injected-faults.ts';
 
 const chunking = { chunkSize: 32, chunkOverlap: 0 };
 
@@ -53,15 +54,6 @@ async function contentCounts(database: Database, context: WorkspaceContext) {
     );
     return rows[0]!;
   });
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<RagspaceError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RagspaceError);
-  return error as RagspaceError;
 }
 
 describe('staged documents', () => {
@@ -160,14 +152,7 @@ describe('staged documents', () => {
     const before = await contentCounts(database, workspace);
 
     let chunkInserts = 0;
-    const failOnThirdBatch = (queryable: Queryable): Queryable => ({
-      ...queryable,
-      query: (sql, parameters) => {
-        if (sql.startsWith('INSERT INTO chunks') && ++chunkInserts === 3) return Promise.reject(new Error('disk full (injected)'));
-        return queryable.query(sql, parameters);
-      },
-    });
-    const faulty: Database = { ...database, transaction: (work, opening) => database.transaction((transaction) => work(failOnThirdBatch(transaction)), opening) };
+    const faulty = failingStatements(database, (sql) => sql.startsWith('INSERT INTO chunks') && ++chunkInserts === 3);
     await expect(ingestDocument({ ...dependencies, database: faulty }, workspace, { source: 'manual.md', content: largeDocument(paragraphs, 'zanzibar') }, chunking)).rejects.toThrow(
       /disk full/,
     );
