@@ -12,6 +12,7 @@ import type { IngestionDependencies } from '../ingestion/documents.ts';
 import { limitDocumentWriters } from '../ingestion/document-writers.ts';
 import { startIngestionJobs, type IngestionJobOptions } from '../jobs/ingestion-worker.ts';
 import { systemClock, type Clock } from '../tenancy/clock.ts';
+import { createRequestQuotaBlocks } from '../tenancy/request-quota-blocks.ts';
 import { createUsageRecorder } from '../tenancy/usage.ts';
 import { packageVersion } from '../version.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
@@ -98,10 +99,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   const meteringOptions = options.metering === false ? undefined : (options.metering ?? {});
   const clock = meteringOptions?.clock ?? systemClock;
   const usage = meteringOptions ? createUsageRecorder(runtime.database, { logger: runtime.logger, clock }) : null;
-  const metering: ApiMetering = { quotas: meteringOptions?.quotas ?? meteringOptions !== undefined, clock, usage };
+  const quotas = meteringOptions?.quotas ?? meteringOptions !== undefined;
+  const requestQuota = quotas ? createRequestQuotaBlocks(runtime.database, { clock, logger: runtime.logger }) : null;
+  const metering: ApiMetering = { quotas, clock, usage, requestQuota };
   // onClose hooks run last-registered first: this one, registered before the job worker's, runs after
   // it, so the usage of jobs that finish while the worker stops is written too.
   if (usage) app.addHook('onClose', async () => usage.close());
+  if (requestQuota) app.addHook('onClose', async () => requestQuota.close());
 
   const ingestion: IngestionDependencies = {
     database: runtime.database,

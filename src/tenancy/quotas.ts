@@ -90,6 +90,12 @@ export interface Consumption {
   amount: number;
 }
 
+/** A consumption with the counter it left: what is used of the period, and the limit (null: none). */
+export interface CountedConsumption extends Consumption {
+  used: number;
+  limit: number | null;
+}
+
 /**
  * Adds `amount` to this period's counter if the result stays within the workspace's limit;
  * otherwise changes nothing and throws quota_exceeded. Unlimited quotas are counted too.
@@ -100,18 +106,18 @@ export async function consumePeriodQuota(
   quota: PeriodQuota,
   amount: number,
   now: Date,
-): Promise<Consumption> {
+): Promise<CountedConsumption> {
   const period = periodOf(quota, now);
-  const { rows } = await transaction.query<{ used: unknown }>(
+  const { rows } = await transaction.query<{ used: unknown; limit: unknown }>(
     `INSERT INTO quota_counters AS q (workspace_id, quota, period_start, used)
      SELECT $1, $2, $3, $4
      WHERE coalesce($4 <= ragspace_workspace_limit($2), true)
      ON CONFLICT (workspace_id, quota, period_start) DO UPDATE SET used = q.used + excluded.used
        WHERE coalesce(q.used + excluded.used <= ragspace_workspace_limit($2), true)
-     RETURNING q.used`,
+     RETURNING q.used, ragspace_workspace_limit($2) AS "limit"`,
     [workspaceId, quota, period.start, amount],
   );
-  if (rows.length === 1) return { quota, periodStart: period.start, amount };
+  if (rows.length === 1) return { quota, periodStart: period.start, amount, used: toCount(rows[0]!.used), limit: toLimit(rows[0]!.limit) };
   const { rows: current } = await transaction.query<{ used: unknown; limit: unknown }>(
     `SELECT coalesce((SELECT used FROM quota_counters WHERE workspace_id = $1 AND quota = $2 AND period_start = $3), 0) AS used,
             ragspace_workspace_limit($2) AS "limit"`,

@@ -109,6 +109,24 @@ describe('plan quotas', () => {
     expect(await quotaOf(workspace, 'requestsPerMonth')).toMatchObject({ used: 1 });
   });
 
+  it('requests per month far from the limit: counted in blocks, yet /quota reports exactly the requests served', async () => {
+    now = new Date('2027-01-20T08:00:00Z');
+    const workspace = await workspaceWith({ requestsPerMonth: 100_000 });
+    const key = await workspace.keyFor(['search']);
+    const searches = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        api.app.inject({ method: 'POST', url: `/workspaces/${workspace.context.workspaceId}/search`, headers: bearer(key), payload: { query: 'refunds' } }),
+      ),
+    );
+    expect(countStatus(searches.map((response) => response.statusCode), 200)).toBe(40);
+    expect(await quotaOf(workspace, 'requestsPerMonth')).toMatchObject({ used: 40, left: 100_000 - 40 });
+    // The workspace's own key reading its quota is a request too, counted before it reads.
+    const own = await api.app.inject({ method: 'GET', url: `/workspaces/${workspace.context.workspaceId}/quota`, headers: bearer(key) });
+    expect((own.json() as { quotas: Array<{ quota: string; used: number }> }).quotas.find((entry) => entry.quota === 'requestsPerMonth')).toMatchObject({
+      used: 41,
+    });
+  });
+
   it('chat messages per day: exactly L of N turns run; refused turns leave no session; the next day starts from zero', async () => {
     now = new Date('2027-03-10T23:59:59Z');
     const workspace = await workspaceWith({ chatMessagesPerDay: allowed });

@@ -1,17 +1,17 @@
 // Quotas and usage for the API. Every authenticated request on a workspace route that is well
 // formed (its body parsed and validated) counts against the workspace's requestsPerMonth before
-// the handler runs; bad input refused with a 4xx before that counts nothing; routes
-// record their billable events through the usage recorder, which never makes a request wait.
+// the handler runs, from blocks this process reserves (tenancy/request-quota-blocks.ts); bad input
+// refused with a 4xx before that counts nothing; routes record their billable events through the
+// usage recorder, which never makes a request wait.
 // Quotas bind tenant credentials (workspace and organization admin keys): the platform admin, like
 // the CLI, is the operator and is not limited, though its usage is recorded.
 import type { FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { withWorkspace } from '../../db/workspace-scope.ts';
 import type { ChatMetering } from '../../agent/chat-service.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { Clock } from '../../tenancy/clock.ts';
 import { readPriceFile, setPrices } from '../../tenancy/prices.ts';
-import { consumePeriodQuota } from '../../tenancy/quotas.ts';
+import type { RequestQuotaBlocks } from '../../tenancy/request-quota-blocks.ts';
 import type { UsageEvent, UsageRecorder } from '../../tenancy/usage.ts';
 import { meterOperation, type MeteredOperation } from '../../tenancy/usage-scope.ts';
 import { workspaceContextOf } from './authentication.ts';
@@ -29,6 +29,8 @@ export interface ApiMetering {
   clock: Clock;
   /** Where usage rows are queued; null when usage is not recorded (benchmark baselines). */
   usage: UsageRecorder | null;
+  /** This process's blocks of requestsPerMonth; null when quotas are off. */
+  requestQuota: RequestQuotaBlocks | null;
 }
 
 export interface MeteringPluginOptions {
@@ -63,15 +65,13 @@ export const meteringPlugin = fastifyPlugin<MeteringPluginOptions>(
     if (runtime.config.pricesFile) await setPrices(runtime.database, await readPriceFile(runtime.config.pricesFile));
     app.decorate('metering', metering);
 
-    if (!metering.quotas) return;
+    const requestQuota = metering.requestQuota;
+    if (!metering.quotas || !requestQuota) return;
     // preHandler: after authentication (the WorkspaceContext is known) and after the body was parsed
     // and validated, so that a request refused as bad input uses none of the month's allowance.
     app.addHook('preHandler', async (request) => {
       if (!request.workspaceContext || !quotasApply(metering, request)) return;
-      const context = request.workspaceContext;
-      await withWorkspace(runtime.database, context, (transaction) =>
-        consumePeriodQuota(transaction, context.workspaceId, 'requestsPerMonth', 1, metering.clock()),
-      );
+      await requestQuota.charge(request.workspaceContext.workspaceId);
     });
   },
   { name: 'ragspace-metering', fastify: '5.x', dependencies: ['ragspace-errors', 'ragspace-authentication'] },

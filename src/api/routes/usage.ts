@@ -63,7 +63,12 @@ export const usageRoutes: RouteModule = async (app, { runtime, metering }) => {
       params: idParamsSchema,
       response: { 200: quotaSchema },
     },
-    handler: async (request) => ({ quotas: await readQuotaStatus(database, workspaceContextOf(request), metering.clock()) }),
+    handler: async (request) => {
+      const context = workspaceContextOf(request);
+      // This process's unreserved request units go back first, so that `used` counts requests, not reservations.
+      await metering.requestQuota?.settle(context.workspaceId);
+      return { quotas: await readQuotaStatus(database, context, metering.clock()) };
+    },
   });
 
   app.get('/organizations/:id/invoice', {
