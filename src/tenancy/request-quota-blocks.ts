@@ -16,7 +16,7 @@
 // - A refusal is the answer for the requests that waited for it; the next request asks again.
 // - A process that dies keeps its unused units counted as used (at most one block per workspace):
 //   the quota errs towards refusing, never towards serving more than the plan allows.
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { withWorkspace } from '../db/workspace-scope.ts';
 import { RagspaceError, quotaExceeded } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -103,16 +103,15 @@ export function createRequestQuotaBlocks(database: Database, options: RequestQuo
     return block.consumption && unused > 0 ? { consumption: block.consumption, unused } : null;
   }
 
-  const giveBack = (workspaceId: string, retired: { consumption: CountedConsumption; unused: number }) =>
-    withWorkspace(database, { workspaceId }, (transaction) =>
-      settleConsumption(transaction, workspaceId, retired.consumption, retired.consumption.amount - retired.unused),
-    );
+  /** Shrinks the retired block's reservation by what it did not use. */
+  const giveBack = (transaction: Queryable, workspaceId: string, retired: { consumption: CountedConsumption; unused: number }) =>
+    settleConsumption(transaction, workspaceId, retired.consumption, retired.consumption.amount - retired.unused);
 
   async function settleRetired(workspaceId: string, state: WorkspaceQuota): Promise<void> {
     const retired = retire(state);
     if (!retired) return;
     try {
-      await giveBack(workspaceId, retired);
+      await withWorkspace(database, { workspaceId }, (transaction) => giveBack(transaction, workspaceId, retired));
     } catch (error) {
       // Kept as used: the quota errs towards refusing.
       logger.warn({ err: error, workspaceId, units: retired.unused }, 'could not give unused request quota back');
@@ -124,7 +123,7 @@ export function createRequestQuotaBlocks(database: Database, options: RequestQuo
     const retired = retire(state);
     const now = clock();
     const block = await withWorkspace(database, { workspaceId }, async (transaction): Promise<Block> => {
-      if (retired) await settleConsumption(transaction, workspaceId, retired.consumption, retired.consumption.amount - retired.unused);
+      if (retired) await giveBack(transaction, workspaceId, retired);
       let wanted = requestBlockSize(state.left, maximumBlock);
       for (;;) {
         try {

@@ -65,8 +65,9 @@ export const meteringPlugin = fastifyPlugin<MeteringPluginOptions>(
     if (runtime.config.pricesFile) await setPrices(runtime.database, await readPriceFile(runtime.config.pricesFile));
     app.decorate('metering', metering);
 
+    // Present exactly when quotas are on.
     const requestQuota = metering.requestQuota;
-    if (!metering.quotas || !requestQuota) return;
+    if (!requestQuota) return;
     // preHandler: after authentication (the WorkspaceContext is known) and after the body was parsed
     // and validated, so that a request refused as bad input uses none of the month's allowance.
     app.addHook('preHandler', async (request) => {
