@@ -16,6 +16,7 @@ import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { benchRuntime } from '../fixtures/bench-runtime.ts';
+import { openCpuMeter, type CpuMeter, type CpuSeconds } from '../support/cpu-time.ts';
 import { generateLoad } from '../support/load-generator.ts';
 
 const datasetDirectory = new URL('../../../shared/datasets/cisi/', import.meta.url);
@@ -29,6 +30,18 @@ export interface ApiSearchOptions {
   /** Concurrent keep-alive connections (and concurrent in-process callers). */
   connections?: number;
   log?: (message: string) => void;
+  /** Measures the CPU each side costs a search. */
+  meter: CpuMeter;
+}
+
+/** CPU milliseconds one search costs, where they are spent, and how busy the cores were. */
+export interface CpuPerSearch {
+  server: number;
+  /** The PostgreSQL server's processes; null on PGlite (in the server process) or when not visible. */
+  database: number | null;
+  /** autocannon's own process; 0 in-process, where the callers are part of the server's CPU. */
+  loadGenerator: number;
+  coresBusy: number;
 }
 
 export interface ApiSearchResult {
@@ -39,10 +52,28 @@ export interface ApiSearchResult {
   connections: number;
   seconds: number;
   http: { requestsPerSecond: number; latencyMs: { p50: number; p99: number; average: number }; non2xx: number; errors: number };
-  inProcess: { searchesPerSecond: number; latencyMs: { p50: number; p99: number } };
+  inProcess: { searches: number; searchesPerSecond: number; latencyMs: { p50: number; p99: number } };
   /** HTTP requests/s divided by in-process searches/s. */
   ratio: number;
+  cpu: {
+    http: CpuPerSearch;
+    inProcess: CpuPerSearch;
+    /** In-process CPU per search ÷ HTTP's: the ratio's bound when both keep every core busy. */
+    cpuBoundRatio: number;
+  };
 }
+
+function cpuPerSearch(cpu: CpuSeconds, loadGenerator: number, searches: number, seconds: number): CpuPerSearch {
+  const perSearch = (value: number) => Number(((value / Math.max(searches, 1)) * 1000).toFixed(3));
+  return {
+    server: perSearch(cpu.process),
+    database: cpu.database === null ? null : perSearch(cpu.database),
+    loadGenerator: perSearch(loadGenerator),
+    coresBusy: Number(((cpu.process + (cpu.database ?? 0) + loadGenerator) / seconds).toFixed(2)),
+  };
+}
+
+const totalPerSearch = (cpu: CpuPerSearch) => cpu.server + (cpu.database ?? 0) + cpu.loadGenerator;
 
 async function readJsonLines<Row>(file: URL, limit: number): Promise<Row[]> {
   const rows: Row[] = [];
@@ -78,6 +109,7 @@ async function measureInProcess(
   const elapsedSeconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
+    searches: latencies.length,
     searchesPerSecond: Math.round(latencies.length / elapsedSeconds),
     latencyMs: { p50: Number(percentile(latencies, 0.5).toFixed(2)), p99: Number(percentile(latencies, 0.99).toFixed(2)) },
   };
@@ -124,15 +156,18 @@ export async function runApiSearchBenchmark(options: ApiSearchOptions): Promise<
     // A short warm-up so neither side pays first-call costs inside the measurement.
     await generateLoad({ url: address, connections: 2, duration: 1, pipelining: 1, requests });
     log(`HTTP: ${connections} keep-alive connections for ${seconds} s`);
-    const http = await generateLoad({ url: address, connections, duration: seconds, pipelining: 1, requests });
+    const { meter } = options;
+    const httpRun = await meter.measure(() => generateLoad({ url: address, connections, duration: seconds, pipelining: 1, requests }));
+    const http = httpRun.result;
 
     log(`in-process: ${connections} concurrent callers for ${seconds} s`);
-    const inProcess = await measureInProcess(
-      (query) => search({ database, embedder }, context, 'text', { query, limit: 10 }),
-      queries,
-      connections,
-      seconds,
+    const inProcessRun = await meter.measure(() =>
+      measureInProcess((query) => search({ database, embedder }, context, 'text', { query, limit: 10 }), queries, connections, seconds),
     );
+    const inProcess = inProcessRun.result;
+    // Cores busy over the load's own duration: the window also holds the load generator's start-up.
+    const cpuHttp = cpuPerSearch(httpRun.cpu, http.cpuSeconds, http.requests.total, seconds);
+    const cpuInProcess = cpuPerSearch(inProcessRun.cpu, 0, inProcess.searches, inProcessRun.seconds);
     const requestsPerSecond = Math.round(http.requests.total / seconds);
     return {
       scenario: 'api-search',
@@ -149,6 +184,7 @@ export async function runApiSearchBenchmark(options: ApiSearchOptions): Promise<
       },
       inProcess,
       ratio: Number((requestsPerSecond / Math.max(inProcess.searchesPerSecond, 1)).toFixed(3)),
+      cpu: { http: cpuHttp, inProcess: cpuInProcess, cpuBoundRatio: Number((totalPerSearch(cpuInProcess) / totalPerSearch(cpuHttp)).toFixed(3)) },
     };
   } finally {
     await app.close();
@@ -159,9 +195,18 @@ export const scenario: BenchScenario = {
   name: 'api-search',
   description: 'POST /workspaces/:id/search (text) over HTTP with keep-alive vs the same search in-process, same concurrency (goal: ratio ≥ 0.8)',
   run: (context) =>
-    withBenchDatabase(context, async ({ database }) =>
+    withBenchDatabase(context, async (bench) =>
       keyValueReport(
-        await runApiSearchBenchmark({ database, seconds: sized(context, 5, 1), documents: sized(context, 300, 20), log: context.log }),
+        await runApiSearchBenchmark({
+          database: bench.database,
+          seconds: sized(context, 5, 1),
+          documents: sized(context, 300, 20),
+          log: context.log,
+          meter: await openCpuMeter(bench),
+        }),
+        [
+          'cpu: milliseconds of CPU a search costs in the server process (every thread; on PGlite the database too), the PostgreSQL server (when on this machine) and autocannon, and the cores busy meanwhile. When both sides keep every core busy, the ratio cannot pass cpu.cpuBoundRatio: in-process CPU a search ÷ HTTP CPU a request.',
+        ],
       ),
     ),
 };

@@ -14,6 +14,10 @@ export interface AutocannonResult {
   errors: number;
   timeouts: number;
 }
+export interface LoadResult extends AutocannonResult {
+  /** CPU seconds the load generator itself spent generating the load (its start-up excluded). */
+  cpuSeconds: number;
+}
 export interface LoadOptions {
   url: string;
   connections: number;
@@ -26,7 +30,7 @@ type Autocannon = (options: LoadOptions) => Promise<AutocannonResult>;
 const loadGeneratorFlag = '--load-generator';
 
 /** Runs autocannon with `options` in a child process and resolves with its result. */
-export function generateLoad(options: LoadOptions): Promise<AutocannonResult> {
+export function generateLoad(options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), loadGeneratorFlag], {
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -37,7 +41,7 @@ export function generateLoad(options: LoadOptions): Promise<AutocannonResult> {
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`load generator exited with code ${code}`));
       try {
-        resolve(JSON.parse(output) as AutocannonResult);
+        resolve(JSON.parse(output) as LoadResult);
       } catch (error) {
         reject(error);
       }
@@ -50,8 +54,10 @@ async function runLoadGenerator(): Promise<void> {
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   let input = '';
   for await (const chunk of process.stdin) input += String(chunk);
+  const before = process.cpuUsage();
   const result = await autocannon(JSON.parse(input) as LoadOptions);
-  process.stdout.write(JSON.stringify(result));
+  const { user, system } = process.cpuUsage(before);
+  process.stdout.write(JSON.stringify({ ...result, cpuSeconds: (user + system) / 1e6 }));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.includes(loadGeneratorFlag)) {
