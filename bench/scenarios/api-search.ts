@@ -16,7 +16,7 @@ import { createOrganization } from '../../src/tenancy/organizations.ts';
 import { createWorkspaceContext, type WorkspaceContext } from '../../src/tenancy/workspace-context.ts';
 import { createWorkspace } from '../../src/tenancy/workspaces.ts';
 import { benchRuntime } from '../fixtures/bench-runtime.ts';
-import { openCpuMeter, type CpuMeter, type CpuSeconds } from '../support/cpu-time.ts';
+import { cpuTotal, openCpuMeter, type CpuMeter, type CpuSeconds } from '../support/cpu-time.ts';
 import { generateLoad } from '../support/load-generator.ts';
 
 const datasetDirectory = new URL('../../../shared/datasets/cisi/', import.meta.url);
@@ -69,7 +69,7 @@ function cpuPerSearch(cpu: CpuSeconds, loadGenerator: number, searches: number, 
     server: perSearch(cpu.process),
     database: cpu.database === null ? null : perSearch(cpu.database),
     loadGenerator: perSearch(loadGenerator),
-    coresBusy: Number(((cpu.process + (cpu.database ?? 0) + loadGenerator) / seconds).toFixed(2)),
+    coresBusy: Number(((cpuTotal(cpu) + loadGenerator) / seconds).toFixed(2)),
   };
 }
 

@@ -22,10 +22,7 @@ import { asIngestItems, benchDocuments, type BenchDocument } from '../ingestion/
 import { benchChunking, readCisiText } from '../fixtures/cisi-workspaces.ts';
 import { openLangchainPgvectorPeer } from '../peers/langchain-pgvector.ts';
 import { round, sized, type BenchScenario } from '../scenario.ts';
-import { openCpuMeter, type CpuSeconds } from '../support/cpu-time.ts';
-
-// No model configured: the offline graph extraction, as a deployment without an LLM runs it.
-const cpuTotal = (cpu: CpuSeconds) => cpu.process + (cpu.database ?? 0);
+import { cpuTotal, openCpuMeter, type CpuSeconds } from '../support/cpu-time.ts';
 
 interface MeteredRun {
   chunks: number;
@@ -33,6 +30,7 @@ interface MeteredRun {
   cpu: CpuSeconds;
 }
 
+// No model configured: the offline graph extraction, as a deployment without an LLM runs it.
 const offlineModels = loadConfig({});
 
 export const scenario: BenchScenario = {

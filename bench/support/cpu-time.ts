@@ -1,7 +1,7 @@
 // CPU time a piece of work costs: this process's (every thread, so worker threads and the embedded
 // database too) and, on the postgres tier, the PostgreSQL server's, when that server runs on this
 // machine and /proc shows it. Throughput on a machine of few cores is bounded by CPU per unit of
-// work, so this is what explains a throughput ratio (bench: ingestion-throughput).
+// work, so this is what explains a throughput ratio (bench: ingestion-throughput, api-search).
 import { readdir, readFile } from 'node:fs/promises';
 import type { BenchDatabase } from '../tiers.ts';
 
@@ -10,6 +10,9 @@ export interface CpuSeconds {
   /** The database server's processes; null when it is in this process (PGlite) or out of sight. */
   database: number | null;
 }
+
+/** Both, in seconds. */
+export const cpuTotal = (cpu: CpuSeconds): number => cpu.process + (cpu.database ?? 0);
 
 export interface CpuMeter {
   measure<T>(work: () => Promise<T>): Promise<{ result: T; cpu: CpuSeconds; seconds: number }>;
